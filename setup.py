@@ -1,0 +1,4 @@
+"""Install spectra_zoo; the metadata lives in setup.cfg."""
+from setuptools import setup
+
+setup()

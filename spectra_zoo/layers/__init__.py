@@ -1,0 +1,1 @@
+"""Custom Keras layers of spectra_zoo, each registered for ``.keras`` serialization."""

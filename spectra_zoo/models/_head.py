@@ -1,0 +1,320 @@
+"""The shared top of every spectra_zoo architecture.
+
+Each builder in ``spectra_zoo.models`` constructs only its feature stack and
+hands the feature tensor to :func:`build_spectra_model`, which alone owns the
+pooling, the classifier, weight loading and the compile defaults (the pattern
+of ``keras.applications``).
+
+Every builder has the same leading signature::
+
+    builder(input_length=4023, num_classes=2, include_top=True, weights=None,
+            pooling=..., compile=True, **arch_kwargs)
+
+* ``num_classes == 2`` gives one sigmoid unit and binary cross-entropy, as in
+  Sun et al. (Appl. Sci. 2021); more classes give a softmax layer and sparse
+  categorical cross-entropy on integer labels.
+* ``include_top=False`` returns the feature encoder (uncompiled), e.g. for
+  self-supervised pre-training.
+* ``weights`` is ``None``, a path to ``.weights.h5`` / ``.keras`` or the name of
+  a pretrained encoder from :func:`spectra_zoo.list_pretrained`.
+* ``compile`` is ``True`` (the studies' protocol: Adam, lr 2e-3, coupled L2
+  2e-5), ``False`` or a dict of ``model.compile`` keyword arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Optional
+
+import keras
+import numpy as np
+
+from spectra_zoo._validation import SpectraInputError, check_spectra
+from spectra_zoo.initializers import torch_kernel_uniform, TorchBiasUniform
+from spectra_zoo.optimizers import CoupledL2Adam
+
+POOLINGS = ("avg", "max", "flatten", None)
+
+
+def check_common_args(name, input_length, num_classes, pooling, allow_none_length=False):
+    """Validate the arguments every builder shares, once, before any layer is made.
+
+    Raises:
+        ValueError: with a message naming the argument and the accepted values.
+    """
+    if input_length is None:
+        if not allow_none_length:
+            raise ValueError(
+                f"{name}: input_length=None is not supported; this architecture needs a fixed "
+                "number of points (it flattens or projects the whole spectrum)."
+            )
+    elif not isinstance(input_length, (int, np.integer)) or isinstance(input_length, bool) or input_length < 1:
+        raise ValueError(f"{name}: input_length must be a positive integer, got {input_length!r}.")
+    if not isinstance(num_classes, (int, np.integer)) or isinstance(num_classes, bool) or num_classes < 2:
+        raise ValueError(f"{name}: num_classes must be an integer >= 2, got {num_classes!r}.")
+    if pooling not in POOLINGS:
+        raise ValueError(f"{name}: pooling must be one of {POOLINGS}, got {pooling!r}.")
+
+
+def spectra_input(input_length, series=False, name="spectra"):
+    """A ``keras.Input`` for spectra.
+
+    Args:
+        input_length: Points per spectrum, or ``None`` for any length.
+        series: If True the input is an ordered series ``(batch, n_spectra, points)``;
+            otherwise ``(batch, points)``.
+        name: Input name (also the serving-signature argument name).
+
+    Returns:
+        A symbolic Keras tensor.
+    """
+    shape = (None, input_length) if series else (input_length,)
+    return keras.Input(shape=shape, name=name)
+
+
+@keras.saving.register_keras_serializable(package="spectra_zoo")
+class SpectraModel(keras.Model):
+    """A functional Keras model that checks spectra before TensorFlow sees them.
+
+    ``fit``, ``evaluate``, ``predict`` and calls on numpy arrays reject data of the
+    wrong rank or length, NaN and infinity, and out-of-range labels, with a
+    :class:`spectra_zoo.SpectraInputError` that names the problem and the fix.
+    Everything else is a normal ``keras.Model``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+    # -- properties derived from the graph (no extra state to serialise) ----------
+    @property
+    def input_length(self) -> Optional[int]:
+        """Points per spectrum the model was built for (``None``: any length)."""
+        return self.inputs[0].shape[-1]
+
+    @property
+    def expects_series(self) -> bool:
+        """True for models whose input is ``(batch, n_spectra, points)``."""
+        return len(self.inputs[0].shape) == 3
+
+    @property
+    def num_outputs(self) -> int:
+        return int(self.outputs[0].shape[-1])
+
+    # -- validation -------------------------------------------------------------------
+    def _check_x(self, x, name="x"):
+        if x is None or len(self.inputs) != 1:
+            return x
+        import tensorflow as tf
+
+        if isinstance(x, tf.data.Dataset):
+            spec = x.element_spec
+            spec = spec[0] if isinstance(spec, tuple) else spec
+            shape = getattr(spec, "shape", None)
+            if shape is not None and shape.rank and shape[-1] is not None and self.input_length:
+                if shape[-1] != self.input_length:
+                    raise SpectraInputError(
+                        f"{name} yields spectra of {shape[-1]} points but the model was built "
+                        f"for input_length={self.input_length}."
+                    )
+            return x
+        if isinstance(x, (np.ndarray, list, tuple)) or (
+            tf.is_tensor(x) and tf.executing_eagerly() and not isinstance(x, keras.KerasTensor)
+        ):
+            return check_spectra(
+                np.asarray(x), self.input_length, name=name, expected_rank=len(self.inputs[0].shape)
+            )
+        return x
+
+    def _check_y(self, y, x, name="y"):
+        if y is None or isinstance(x, keras.utils.PyDataset):
+            return y
+        try:
+            y_arr = np.asarray(y)
+        except Exception:
+            return y
+        if y_arr.dtype == object:
+            raise SpectraInputError(f"{name} must be numeric class indices, got {y_arr.dtype}.")
+        if hasattr(x, "shape") and y_arr.shape[:1] != np.shape(x)[:1]:
+            raise SpectraInputError(
+                f"{name} has {y_arr.shape[0] if y_arr.ndim else 1} labels for {np.shape(x)[0]} "
+                "spectra; there must be one label per spectrum."
+            )
+        if y_arr.size and np.issubdtype(y_arr.dtype, np.number):
+            n_classes = 2 if self.num_outputs == 1 else self.num_outputs
+            if not np.all(np.isfinite(y_arr)):
+                raise SpectraInputError(f"{name} contains NaN or infinite labels.")
+            if self.num_outputs == 1 or y_arr.shape[-1:] != (self.num_outputs,):
+                lo, hi = float(np.min(y_arr)), float(np.max(y_arr))
+                if lo < 0 or hi > n_classes - 1:
+                    raise SpectraInputError(
+                        f"{name} holds labels from {lo:g} to {hi:g} but the model has "
+                        f"{n_classes} classes (labels 0..{n_classes - 1}). Build it with "
+                        f"num_classes={int(hi) + 1} or re-encode the labels."
+                    )
+        return y
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        x = self._check_x(x)
+        y = self._check_y(y, x)
+        val = kwargs.get("validation_data")
+        if isinstance(val, (tuple, list)) and len(val) >= 2:
+            vx = self._check_x(val[0], name="validation x")
+            vy = self._check_y(val[1], vx, name="validation y")
+            kwargs["validation_data"] = (vx, vy, *val[2:])
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        x = self._check_x(x)
+        y = self._check_y(y, x)
+        return super().evaluate(x, y, *args, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        return super().predict(self._check_x(x), *args, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        if args and isinstance(args[0], np.ndarray):
+            args = (self._check_x(args[0]),) + args[1:]
+        return super().__call__(*args, **kwargs)
+
+
+def classifier_layer(num_classes, kernel_initializer=None, bias_initializer=None, fan_in=None, name="classifier"):
+    """The output layer: one sigmoid unit for 2 classes, softmax otherwise.
+
+    Defaults reproduce PyTorch's ``nn.Linear`` initialisation when ``fan_in`` is given.
+    """
+    units = 1 if num_classes == 2 else num_classes
+    activation = "sigmoid" if num_classes == 2 else "softmax"
+    if kernel_initializer is None:
+        kernel_initializer = torch_kernel_uniform()
+    if bias_initializer is None:
+        bias_initializer = TorchBiasUniform(fan_in) if fan_in else "zeros"
+    return keras.layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        name=name,
+    )
+
+
+def default_compile_kwargs(num_classes) -> Dict[str, Any]:
+    """The studies' training protocol: Adam lr 2e-3 with coupled L2 2e-5, cross-entropy, accuracy."""
+    if num_classes == 2:
+        loss = keras.losses.BinaryCrossentropy(name="loss")
+        metrics = [keras.metrics.BinaryAccuracy(name="accuracy")]
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy(name="loss")
+        metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+    return {"optimizer": CoupledL2Adam(learning_rate=2e-3, l2=2e-5), "loss": loss, "metrics": metrics}
+
+
+def build_spectra_model(
+    inputs,
+    features,
+    *,
+    name: str,
+    num_classes: int = 2,
+    include_top: bool = True,
+    weights=None,
+    pooling=None,
+    compile=True,
+    classifier_kernel_initializer=None,
+    classifier_bias_initializer=None,
+):
+    """Finish a builder: pool, add the classifier, load weights, compile.
+
+    Args:
+        inputs: The model's ``keras.Input``.
+        features: Feature tensor ``(batch, features)`` or ``(batch, steps, features)``.
+        name: Model name (the registry key).
+        num_classes: 2 for one sigmoid unit, more for softmax.
+        include_top: If False return the encoder ``inputs -> pooled features``.
+        weights: ``None``, a ``.weights.h5``/``.keras`` path or a pretrained name.
+        pooling: For 3D features: ``"avg"``, ``"max"``, ``"flatten"`` or ``None`` (keep
+            the steps, e.g. one prediction per spectrum of a series).
+        compile: ``True`` for the defaults, ``False``, or a dict for ``model.compile``.
+        classifier_kernel_initializer: Initialiser of the output layer (default PyTorch's).
+        classifier_bias_initializer: Initialiser of the output bias (default PyTorch's).
+
+    Returns:
+        A :class:`SpectraModel`.
+    """
+    x = features
+    if len(x.shape) == 3 and pooling is not None:
+        if pooling == "avg":
+            x = keras.layers.GlobalAveragePooling1D(name="avg_pool")(x)
+        elif pooling == "max":
+            x = keras.layers.GlobalMaxPooling1D(name="max_pool")(x)
+        else:
+            x = keras.layers.Flatten(name="flatten_features")(x)
+    if include_top:
+        fan_in = int(x.shape[-1])
+        x = classifier_layer(
+            num_classes,
+            kernel_initializer=classifier_kernel_initializer,
+            bias_initializer=classifier_bias_initializer,
+            fan_in=fan_in,
+        )(x)
+    model = SpectraModel(inputs, x, name=name)
+    if weights is not None:
+        load_weights(model, weights)
+    if include_top and compile:
+        kwargs = default_compile_kwargs(num_classes)
+        if isinstance(compile, dict):
+            kwargs.update(compile)
+        model.compile(**kwargs)
+    return model
+
+
+def _transfer_weights(model, source, origin):
+    """Copy weights layer by layer (matched by name and shape) from ``source``."""
+    src_layers = {layer.name: layer for layer in source.layers}
+    copied = 0
+    for layer in model.layers:
+        src = src_layers.get(layer.name)
+        if src is None or not layer.weights:
+            continue
+        src_w = src.get_weights()
+        dst_w = layer.get_weights()
+        if len(src_w) != len(dst_w) or any(a.shape != b.shape for a, b in zip(src_w, dst_w)):
+            raise ValueError(
+                f"Cannot load weights from {origin}: layer {layer.name!r} has weight shapes "
+                f"{[w.shape for w in dst_w]} but the file has {[w.shape for w in src_w]}. "
+                "Was it saved from a model with other hyperparameters or input_length?"
+            )
+        layer.set_weights(src_w)
+        copied += 1
+    if copied == 0:
+        raise ValueError(f"No layer of {model.name!r} matches a layer in {origin}.")
+    return copied
+
+
+def load_weights(model, weights):
+    """Load ``weights`` (a path or a pretrained name) into ``model``.
+
+    Args:
+        model: The freshly built model.
+        weights: Path to ``.weights.h5`` or ``.keras``, or a name from
+            :func:`spectra_zoo.list_pretrained`.
+
+    Raises:
+        ValueError: unknown name, missing file or incompatible shapes.
+    """
+    weights = os.fspath(weights)
+    if os.path.exists(weights):
+        if weights.endswith(".weights.h5"):
+            model.load_weights(weights)
+            return model
+        if weights.endswith(".keras"):
+            source = keras.models.load_model(weights, compile=False)
+            _transfer_weights(model, source, weights)
+            return model
+        raise ValueError(
+            f"weights={weights!r}: expected a '.weights.h5' or '.keras' file."
+        )
+    if os.sep in weights or weights.endswith((".h5", ".keras")):
+        raise ValueError(f"weights={weights!r}: no such file.")
+    from spectra_zoo import presets
+
+    presets.load_pretrained_weights(model, weights)
+    return model

@@ -1,0 +1,158 @@
+"""One set of tests parametrised over every registered model.
+
+A model added to the registry later is covered without editing this file: the
+builders' tiny variants (``register_model(..., tiny=...)``) keep it fast.
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import spectra_zoo
+from spectra_zoo.registry import tiny_kwargs
+
+MODELS = spectra_zoo.list_models()
+
+
+def build_tiny(name, **overrides):
+    kwargs = tiny_kwargs(name)
+    kwargs.update(overrides)
+    return spectra_zoo.build_model(name, **kwargs)
+
+
+def random_data(model, num_classes=2, n=4, n_spectra=3, seed=0):
+    rng = np.random.default_rng(seed)
+    shape = model.inputs[0].shape
+    length = shape[-1] or 200
+    if len(shape) == 3:
+        x = rng.normal(size=(2, n_spectra, length)).astype("float32")
+        y = rng.integers(0, num_classes, size=(2, n_spectra))
+    else:
+        x = rng.normal(size=(n, length)).astype("float32")
+        y = rng.integers(0, num_classes, size=(n,))
+    return x, y.astype("float32" if num_classes == 2 else "int32")
+
+
+def expected_shape(x, units):
+    return x.shape[:-1] + (units,)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_fit_step_shapes_and_keras_round_trip(name, tmp_path):
+    model = build_tiny(name)
+    assert model.name == name
+    x, y = random_data(model)
+    history = model.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    pred = model.predict(x, verbose=0, batch_size=len(x))
+    assert pred.shape == expected_shape(x, 1)
+    assert np.all((pred >= 0) & (pred <= 1))
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0, batch_size=len(x)), pred, rtol=1e-5, atol=1e-6)
+    # the loaded model keeps the input checks and can go on training
+    assert isinstance(loaded, spectra_zoo.models._head.SpectraModel)
+    loaded.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_multiclass_softmax_head(name):
+    model = build_tiny(name, num_classes=3)
+    x, y = random_data(model, num_classes=3)
+    model.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
+    pred = model.predict(x, verbose=0, batch_size=len(x))
+    assert pred.shape == expected_shape(x, 3)
+    np.testing.assert_allclose(pred.sum(axis=-1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_encoder_without_top(name):
+    encoder = build_tiny(name, include_top=False)
+    x, _ = random_data(encoder)
+    feats = encoder.predict(x, verbose=0, batch_size=len(x))
+    assert feats.shape[0] == x.shape[0]
+    assert feats.ndim in (2, 3)
+    assert "classifier" not in [layer.name for layer in encoder.layers]
+    assert not encoder.compiled  # an encoder is not compiled
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_wrong_length_and_nan_are_rejected(name):
+    model = build_tiny(name)
+    x, y = random_data(model)
+    length = model.inputs[0].shape[-1]
+    if length is not None:
+        bad = np.concatenate([x, x[..., :5]], axis=-1)
+        with pytest.raises(spectra_zoo.SpectraInputError) as err:
+            model.predict(bad, verbose=0)
+        assert str(length) in str(err.value) and str(length + 5) in str(err.value)
+    x_nan = x.copy()
+    x_nan[(0,) * (x.ndim - 1) + (3,)] = np.nan
+    with pytest.raises(spectra_zoo.SpectraInputError, match="NaN"):
+        model.fit(x_nan, y, epochs=1, verbose=0)
+    x_inf = x.copy()
+    x_inf[(0,) * x.ndim] = np.inf
+    with pytest.raises(spectra_zoo.SpectraInputError, match="infinite"):
+        model.fit(x_inf, y, epochs=1, verbose=0)
+    with pytest.raises(spectra_zoo.SpectraInputError, match="labels"):
+        model.fit(x, y + 2, epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_weights_argument_loads_a_saved_file(name, tmp_path):
+    model = build_tiny(name)
+    x, y = random_data(model)
+    model.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
+    path = tmp_path / "w.weights.h5"
+    model.save_weights(path)
+    again = build_tiny(name, weights=str(path))
+    np.testing.assert_allclose(
+        again.predict(x, verbose=0, batch_size=len(x)), model.predict(x, verbose=0, batch_size=len(x)),
+        rtol=1e-5, atol=1e-6,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", MODELS)
+def test_export_saved_model_loads_without_spectra_zoo(name, tmp_path):
+    model = build_tiny(name)
+    x, _ = random_data(model)
+    expected = model.predict(x, verbose=0, batch_size=len(x))
+    export_dir = tmp_path / "export"
+    spectra_zoo.export_saved_model(model, export_dir)
+    with pytest.raises(FileExistsError):
+        spectra_zoo.export_saved_model(model, export_dir)
+    np.save(tmp_path / "x.npy", x)
+    script = textwrap.dedent(
+        f"""
+        import sys, numpy as np, tensorflow as tf
+        served = tf.saved_model.load({str(export_dir)!r})
+        out = served.serve(tf.constant(np.load({str(tmp_path / 'x.npy')!r})))
+        np.save({str(tmp_path / 'out.npy')!r}, out.numpy())
+        assert not any(m.startswith('spectra_zoo') for m in sys.modules), 'spectra_zoo was imported'
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=tmp_path)
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", MODELS)
+def test_trains_under_mirrored_strategy(name):
+    devices = [d.name for d in tf.config.list_logical_devices("CPU")]
+    assert len(devices) >= 2, "conftest should expose two logical CPUs"
+    strategy = tf.distribute.MirroredStrategy(devices[:2])
+    with strategy.scope():
+        model = build_tiny(name)
+    x, y = random_data(model, n=8)
+    if x.ndim == 3:
+        x, y = np.concatenate([x, x]), np.concatenate([y, y])
+    history = model.fit(x, y, epochs=2, batch_size=len(x), verbose=0)
+    assert all(np.isfinite(history.history["loss"]))
