@@ -116,6 +116,7 @@ def test_variants_report_finite_losses(sim, variant, expected):
         assert "ext_loss" not in history
 
 
+@pytest.mark.slow
 def test_loss_falls_on_simulated_spectra(sim):
     x, _, ext = sim
     model = _model(projection_dim=16, double_softmax=False)
@@ -147,6 +148,7 @@ def test_default_optimizer_and_encoder_round_trip(sim, tmp_path):
                                rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_registry_encoder(sim):
     x, _, ext = sim
     encoder = spectra_zoo.build_model("fnn1d", include_top=False, input_length=64, hidden_units=(16, 8))
@@ -184,6 +186,7 @@ def test_bad_inputs_raise_clear_errors(sim):
         SpecRRMoco(series)
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_step(sim):
     x, _, ext = sim
     devices = tf.config.list_logical_devices("CPU")
