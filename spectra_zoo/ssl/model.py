@@ -306,6 +306,11 @@ class SpecRRMoco(keras.Model):
                 raise SSLInputError(f"'views' hold {views[-1]} points but the encoder expects {L}.")
 
     def fit(self, x=None, *args, **kwargs):
+        if getattr(self, "optimizer", None) is None:
+            raise SSLInputError(
+                "SpecRRMoco is not compiled: call model.compile(epochs=..., steps_per_epoch=...) "
+                "(spec 3.6 SGD + warm-up/cosine) or model.compile(optimizer=...) before fit."
+            )
         if isinstance(x, tf.data.Dataset):
             self.check_dataset(x)
         elif x is not None and not isinstance(x, tf.distribute.DistributedDataset):
@@ -379,7 +384,8 @@ class SpecRRMoco(keras.Model):
         b = tf.shape(x)[0]
         n = tf.shape(x_all)[0]
         if self.bn_shuffle:
-            step = tf.cast(self.optimizer.iterations, tf.int64) if self.optimizer is not None else tf.constant(0, tf.int64)
+            opt = getattr(self, "optimizer", None)
+            step = tf.cast(opt.iterations, tf.int64) if opt is not None else tf.constant(0, tf.int64)
             seed = tf.stack([tf.constant(self.seed, tf.int64), 2 * step + offset])
             perm = tf.argsort(tf.random.stateless_uniform([n], seed=seed))
         else:

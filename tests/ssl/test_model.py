@@ -209,3 +209,22 @@ def test_mirrored_strategy_step(sim):
     for _, k in model._ema_pairs:
         a, b = strategy.experimental_local_results(k.value)
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_whole_model_keras_round_trip(sim, tmp_path):
+    x, _, ext = sim
+    model = _model()
+    model.fit(ssl_dataset(x, ext, batch_size=16, k_views=3).take(1), epochs=1, verbose=0)
+    path = tmp_path / "ssl.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert isinstance(loaded, SpecRRMoco)
+    np.testing.assert_array_equal(loaded.queue.numpy(), model.queue.numpy())
+    assert int(loaded.queue_ptr.numpy()) == int(model.queue_ptr.numpy()) == 32
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    if getattr(loaded, "optimizer", None) is None:
+        with pytest.raises(SSLInputError, match="compile"):
+            loaded.fit(ssl_dataset(x, ext, batch_size=16, k_views=3), verbose=0)
+    loaded.compile(optimizer=keras.optimizers.SGD(0.01))
+    assert np.isfinite(loaded.fit(ssl_dataset(x, ext, batch_size=16, k_views=3), verbose=0).history["loss"]).all()
