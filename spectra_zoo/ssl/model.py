@@ -391,8 +391,11 @@ class SpecRRMoco(keras.Model):
         else:
             perm = tf.range(n)
         mine = tf.range(b) + tf.cast(rid, tf.int32) * b
-        keys_shuffled = self.project_key(tf.gather(x_all, tf.gather(perm, mine)), training=True)
+        # all_gather drops static dimensions; restore them (layers such as LayerNorm need them)
+        x_in = tf.ensure_shape(tf.gather(x_all, tf.gather(perm, mine)), [None, *x.shape[1:]])
+        keys_shuffled = self.project_key(x_in, training=True)
         keys_all_shuffled = ctx.all_gather(keys_shuffled, axis=0) if n_rep > 1 else keys_shuffled
+        keys_all_shuffled = tf.ensure_shape(keys_all_shuffled, [None, self.projection_dim])
         keys_all = tf.gather(keys_all_shuffled, tf.argsort(perm))
         keys_local = tf.gather(keys_all, mine)
         return tf.stop_gradient(keys_local), tf.stop_gradient(keys_all)

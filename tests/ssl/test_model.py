@@ -187,12 +187,9 @@ def test_bad_inputs_raise_clear_errors(sim):
 
 
 @pytest.mark.slow
-def test_mirrored_strategy_step(sim):
+def test_mirrored_strategy_step(sim, mirrored):
     x, _, ext = sim
-    devices = tf.config.list_logical_devices("CPU")
-    if len(devices) < 2:
-        pytest.skip("needs two logical CPU devices (set in tests/conftest.py)")
-    strategy = tf.distribute.MirroredStrategy([d.name for d in devices[:2]])
+    strategy = mirrored
     with strategy.scope():
         model = SpecRRMoco(tiny_encoder(64, filters=4, flatten=True), projection_dim=8, queue_size=96, k_views=3)
         model.compile(epochs=2, steps_per_epoch=1, warmup_epochs=0)
@@ -228,3 +225,24 @@ def test_whole_model_keras_round_trip(sim, tmp_path):
             loaded.fit(ssl_dataset(x, ext, batch_size=16, k_views=3), verbose=0)
     loaded.compile(optimizer=keras.optimizers.SGD(0.01))
     assert np.isfinite(loaded.fit(ssl_dataset(x, ext, batch_size=16, k_views=3), verbose=0).history["loss"]).all()
+
+
+@pytest.mark.slow
+def test_mirrored_cross_replica_shuffle_keeps_keys_aligned(sim, mirrored):
+    """With an encoder without BatchNorm keys do not depend on the batch: the queue must hold the
+    keys of the global batch in sample order, whatever the cross-replica shuffle did."""
+    x, _, ext = sim
+    strategy = mirrored
+    with strategy.scope():
+        encoder = spectra_zoo.build_model("fnn1d", include_top=False, input_length=64, hidden_units=(16, 8))
+        model = SpecRRMoco(encoder, projection_dim=8, queue_size=64, k_views=3, bn_shuffle=True,
+                           moco_weight=float("inf"))
+        model.compile(optimizer=keras.optimizers.SGD(0.01))
+    dataset = ssl_dataset(x, ext, batch_size=16, k_views=3).take(1)
+    batch = next(iter(dataset))
+    model.fit(dataset, epochs=1, verbose=0)
+    queue = strategy.experimental_local_results(model.queue.value)[0].numpy()
+    k1 = model.project_key(batch["view1"]).numpy()
+    k2 = model.project_key(batch["view2"]).numpy()
+    np.testing.assert_allclose(queue[:16], k1, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(queue[16:32], k2, rtol=1e-4, atol=1e-5)
