@@ -1,1 +1,31 @@
 """Custom Keras layers of spectra_zoo, each registered for ``.keras`` serialization."""
+
+from spectra_zoo.layers.adaptive_pooling import AdaptiveAveragePooling1D
+from spectra_zoo.layers.bin_layout import SpectrumToBinRows
+from spectra_zoo.layers.binned_dense import BinnedDense
+from spectra_zoo.layers.channel_attention import ChannelAttention
+from spectra_zoo.layers.feed_forward import FeedForwardBlock
+from spectra_zoo.layers.learned_bin_weighting import LearnedBinWeighting
+from spectra_zoo.layers.positional_encoding import SinusoidalPositionalEncoding
+from spectra_zoo.layers.sc_fusion import SpatialChannelFusion
+from spectra_zoo.layers.spatial_attention import SpatialAttention
+from spectra_zoo.layers.split_batch_norm import SplitBatchNormalization
+from spectra_zoo.layers.temporal_attention import TemporalAttention
+from spectra_zoo.layers.transformer_encoder import TransformerEncoderBlock
+from spectra_zoo.layers.unused_dense import UnusedDense
+
+__all__ = [
+    "AdaptiveAveragePooling1D",
+    "BinnedDense",
+    "ChannelAttention",
+    "FeedForwardBlock",
+    "LearnedBinWeighting",
+    "SinusoidalPositionalEncoding",
+    "SpatialAttention",
+    "SpatialChannelFusion",
+    "SplitBatchNormalization",
+    "SpectrumToBinRows",
+    "TemporalAttention",
+    "TransformerEncoderBlock",
+    "UnusedDense",
+]

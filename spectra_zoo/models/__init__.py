@@ -1,3 +1,3 @@
 """Architecture builders; importing this package registers every model."""
 
-from spectra_zoo.models import fnn  # noqa: F401
+from spectra_zoo.models import cnn, fnn, resnet  # noqa: F401

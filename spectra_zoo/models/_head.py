@@ -220,6 +220,7 @@ def build_spectra_model(
     compile=True,
     classifier_kernel_initializer=None,
     classifier_bias_initializer=None,
+    classifier=None,
 ):
     """Finish a builder: pool, add the classifier, load weights, compile.
 
@@ -235,6 +236,10 @@ def build_spectra_model(
         compile: ``True`` for the defaults, ``False``, or a dict for ``model.compile``.
         classifier_kernel_initializer: Initialiser of the output layer (default PyTorch's).
         classifier_bias_initializer: Initialiser of the output bias (default PyTorch's).
+        classifier: Optional callable ``features -> outputs`` that replaces the default
+            output layer (for architectures whose top is part of the design, e.g. the
+            learned bin weighting of ``binned_fcnn``); its output layer must be named
+            ``"classifier"``.
 
     Returns:
         A :class:`SpectraModel`.
@@ -247,7 +252,9 @@ def build_spectra_model(
             x = keras.layers.GlobalMaxPooling1D(name="max_pool")(x)
         else:
             x = keras.layers.Flatten(name="flatten_features")(x)
-    if include_top:
+    if include_top and classifier is not None:
+        x = classifier(x)
+    elif include_top:
         fan_in = int(x.shape[-1])
         x = classifier_layer(
             num_classes,
