@@ -100,7 +100,7 @@ def _linear_scores(encoder, train, test, seed):
 # ----------------------------------------------------------------------------- presets
 def train_conv_sc_specrrmoco_feo(args):
     from spectra_zoo import datasets
-    from spectra_zoo.ssl.training import history_summary, pretrain_encoder
+    from spectra_zoo.ssl.training import fixed_length_copy, history_summary, pretrain_encoder
 
     s = datasets.load("feo_compression")
     x = minmax_per_spectrum(s.intensities)
@@ -114,7 +114,8 @@ def train_conv_sc_specrrmoco_feo(args):
                  piece_size=0.2, n_piece_classes=5, n_external_classes=5, queue_size=2 * len(x_tr),
                  momentum=0.99, temperature=0.1, base_lr=0.15, warmup_epochs=min(10, max(0, epochs - 1)),
                  optimizer="SGD momentum 0.9, coupled L2 1e-4, warm-up + cosine (eta_min = lr * 1e-3)",
-                 double_softmax=True, bn_shuffle=True, seed=SEED)
+                 double_softmax=True, bn_shuffle=True, seed=SEED,
+                 pretraining_input_length="None (length-agnostic encoder: the cut pieces keep their own length)")
     t0 = time.time()
     model, history = pretrain_encoder(
         "conv_sc_attention_ssl", x_tr, external=external[train_rows], variant="specrrmoco", epochs=epochs,
@@ -122,7 +123,8 @@ def train_conv_sc_specrrmoco_feo(args):
         base_lr=0.15, warmup_epochs=hyper["warmup_epochs"], seed=SEED, verbose=2 if args.verbose else 0)
     hyper["training_seconds"] = round(time.time() - t0, 1)
     hyper["final_epoch_losses"] = {k: round(v, 4) for k, v in history_summary(history, last=1).items()}
-    encoder = model.encoder
+    # pre-trained length-agnostic (pieces at their own length); shipped for a fixed, checked length
+    encoder = fixed_length_copy(model.encoder, "conv_sc_attention_ssl", int(x.shape[1]))
     meta = {
         "architecture": "conv_sc_attention_ssl",
         "builder_kwargs": {"input_length": int(x.shape[1])},

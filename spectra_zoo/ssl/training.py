@@ -33,7 +33,7 @@ def ssl_batch_size(n_spectra, batch_size=512, multiple=8):
 def pretrain_encoder(encoder, x, external=None, variant="specrrmoco", epochs=100, batch_size=512, k_views=6,
                      piece_size=0.2, n_piece_classes=5, n_external_classes=5, queue_size=None, base_lr=0.15,
                      warmup_epochs=10, augmenter=None, seed=0, verbose=0, callbacks=None, encoder_kwargs=None,
-                     **model_kwargs):
+                     length_agnostic=True, **model_kwargs):
     """Pre-train an encoder with SpecRRMoco-Net / SpecRR-Net / SpecMoco-Net.
 
     Builds the self-supervised pipeline
@@ -64,6 +64,12 @@ def pretrain_encoder(encoder, x, external=None, variant="specrrmoco", epochs=100
         verbose: Keras verbosity.
         callbacks: Keras callbacks.
         encoder_kwargs: Builder arguments when ``encoder`` is a name.
+        length_agnostic: When ``encoder`` is a name and its builder accepts
+            ``input_length=None`` (e.g. the spec 3.1 encoder with adaptive pooling),
+            build it length-agnostic so the cut pieces go through at their own
+            length, as in the original (and about twice as fast as resampling them).
+            Otherwise the encoder is built for ``x.shape[1]`` points and the pieces
+            are resampled. Use :func:`fixed_length_copy` to save a fixed-length encoder.
         **model_kwargs: Further :class:`SpecRRMoco` arguments (``momentum``, ``temperature``, ...).
 
     Returns:
@@ -79,10 +85,7 @@ def pretrain_encoder(encoder, x, external=None, variant="specrrmoco", epochs=100
         raise SSLInputError("x must be a finite (n, points) array of spectra.")
     keras.utils.set_random_seed(seed)
     if isinstance(encoder, str):
-        from spectra_zoo.registry import build_model
-
-        kwargs = {"input_length": x.shape[1], **(encoder_kwargs or {})}
-        encoder = build_model(encoder, include_top=False, **kwargs)
+        encoder = _build_encoder(encoder, x.shape[1], length_agnostic, encoder_kwargs)
     use_external = external is not None
     b = ssl_batch_size(len(x), batch_size)
     steps = len(x) // b
@@ -98,6 +101,33 @@ def pretrain_encoder(encoder, x, external=None, variant="specrrmoco", epochs=100
                   warmup_epochs=min(warmup_epochs, max(0, epochs - 1)))
     history = model.fit(dataset, epochs=epochs, verbose=verbose, callbacks=callbacks)
     return model, history
+
+
+def _build_encoder(name, length, length_agnostic, encoder_kwargs):
+    from spectra_zoo.registry import build_model
+
+    kwargs = dict(encoder_kwargs or {})
+    if "input_length" not in kwargs and length_agnostic:
+        try:
+            return build_model(name, include_top=False, input_length=None, **kwargs)
+        except ValueError:  # the architecture needs a fixed length
+            pass
+    kwargs.setdefault("input_length", length)
+    return build_model(name, include_top=False, **kwargs)
+
+
+def fixed_length_copy(encoder, architecture, input_length, **builder_kwargs):
+    """Rebuild ``architecture`` for ``input_length`` points and copy ``encoder``'s weights by layer name.
+
+    Used to save a length-agnostic pre-trained encoder as a preset whose input
+    length is checked.
+    """
+    from spectra_zoo.models._head import _transfer_weights
+    from spectra_zoo.registry import build_model
+
+    fixed = build_model(architecture, include_top=False, input_length=input_length, **builder_kwargs)
+    _transfer_weights(fixed, encoder, f"the pre-trained {architecture} encoder")
+    return fixed
 
 
 def history_summary(history, last=5):

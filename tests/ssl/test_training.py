@@ -5,7 +5,7 @@ import pytest
 
 import spectra_zoo
 from spectra_zoo.ssl import SSLInputError
-from spectra_zoo.ssl.training import history_summary, pretrain_encoder, ssl_batch_size
+from spectra_zoo.ssl.training import fixed_length_copy, history_summary, pretrain_encoder, ssl_batch_size
 
 from conftest import simulated_spectra
 
@@ -36,3 +36,10 @@ def test_pretrain_encoder_with_the_pipeline(variant):
 def test_unknown_variant():
     with pytest.raises(SSLInputError, match="variant"):
         pretrain_encoder("fnn1d", np.zeros((16, 64), "float32"), variant="simclr")
+
+
+def test_fixed_length_copy_keeps_the_weights():
+    x, _, _ = simulated_spectra(n=8)
+    encoder = spectra_zoo.build_model("fnn1d", include_top=False, input_length=64, hidden_units=(8, 4))
+    fixed = fixed_length_copy(encoder, "fnn1d", 64, hidden_units=(8, 4))
+    np.testing.assert_allclose(fixed.predict(x, verbose=0), encoder.predict(x, verbose=0), rtol=1e-6)
