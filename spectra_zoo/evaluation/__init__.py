@@ -1,0 +1,57 @@
+"""Evaluation: the model-comparison harness, training protocols, metrics and interpretability.
+
+The harness (:func:`compare`, :func:`train_model`, :func:`evaluate_model`) trains
+registered models under a :class:`ModernProtocol` (users' data) or the
+:class:`PaperProtocol` of Sun, Brockhauser & Hegedűs, Appl. Sci. 11(23):11520
+(2021) and writes a report. The submodules ``metrics``, ``transition`` and
+``interpret`` are loaded on first access.
+
+Example:
+    >>> from spectra_zoo.evaluation import compare, PaperProtocol
+    >>> result = compare(["cnn", "transformer"], data="hed_ramp", protocol=PaperProtocol(), out="runs/paper")
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from spectra_zoo.evaluation.harness import PeakMemory, TrainedModel, compare, count_trainable, evaluate_model, train_model
+from spectra_zoo.evaluation.protocols import (
+    BinnedBreakRule,
+    ModernProtocol,
+    PaperProtocol,
+    Protocol,
+    ProtocolError,
+    TrainingPlan,
+    get_protocol,
+)
+from spectra_zoo.evaluation.report import ComparisonResult, ReportExistsError
+
+_LAZY_SUBMODULES = ("metrics", "transition", "interpret", "harness", "protocols", "report")
+
+
+def __getattr__(name):  # PEP 562: import metrics / transition / interpret on first use
+    if name in _LAZY_SUBMODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "BinnedBreakRule",
+    "ComparisonResult",
+    "ModernProtocol",
+    "PaperProtocol",
+    "PeakMemory",
+    "Protocol",
+    "ProtocolError",
+    "ReportExistsError",
+    "TrainedModel",
+    "TrainingPlan",
+    "compare",
+    "count_trainable",
+    "evaluate_model",
+    "get_protocol",
+    "train_model",
+]
