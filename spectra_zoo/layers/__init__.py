@@ -8,6 +8,7 @@ from spectra_zoo.layers.feed_forward import FeedForwardBlock
 from spectra_zoo.layers.learned_bin_weighting import LearnedBinWeighting
 from spectra_zoo.layers.positional_encoding import SinusoidalPositionalEncoding
 from spectra_zoo.layers.sc_fusion import SpatialChannelFusion
+from spectra_zoo.layers.series_reshape import BatchToSeries, SeriesToBatch
 from spectra_zoo.layers.spatial_attention import SpatialAttention
 from spectra_zoo.layers.split_batch_norm import SplitBatchNormalization
 from spectra_zoo.layers.temporal_attention import TemporalAttention
@@ -16,10 +17,12 @@ from spectra_zoo.layers.unused_dense import UnusedDense
 
 __all__ = [
     "AdaptiveAveragePooling1D",
+    "BatchToSeries",
     "BinnedDense",
     "ChannelAttention",
     "FeedForwardBlock",
     "LearnedBinWeighting",
+    "SeriesToBatch",
     "SinusoidalPositionalEncoding",
     "SpatialAttention",
     "SpatialChannelFusion",

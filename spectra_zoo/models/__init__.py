@@ -1,3 +1,3 @@
 """Architecture builders; importing this package registers every model."""
 
-from spectra_zoo.models import cnn, fnn, resnet  # noqa: F401
+from spectra_zoo.models import binned, cnn, conv_attention, fnn, lstm, resnet, transformer  # noqa: F401
