@@ -40,6 +40,7 @@ from matplotlib import colormaps
 from matplotlib.collections import LineCollection
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from spectra_zoo._validation import SpectraInputError
@@ -200,23 +201,50 @@ def _draw_rows(ax, data: np.ndarray, axis: np.ndarray, **kwargs):
     return ax.pcolormesh(axis, rows, data, shading="nearest", **kwargs)
 
 
-def _transition_row(value, name: str):
-    """Row position (between spectra) of a transition given as index, estimate or confidence.
+def _finite(v) -> bool:
+    return isinstance(v, (numbers.Real, np.number)) and not isinstance(v, bool) and bool(np.isfinite(v))
 
-    A number is read as the first index of the new phase (the spec's labels switch
-    at 185), so the boundary line is drawn at ``value - 0.5``. An object with a
-    ``boundary`` attribute (``TransitionConfidence``: last index of the class-0 run)
-    is drawn at ``boundary + 0.5``; an object with ``index`` (``TransitionEstimate``)
-    at ``index - 0.5``.
+
+def _transition_marker(value, name: str):
+    """Where to draw a transition, in spectrum-index coordinates.
+
+    Accepted forms (all in spectrum-index units):
+
+    * a number: the first index of the new phase (the spec's labels switch at 185);
+      the line goes between spectra, at ``value - 0.5``;
+    * a ``TransitionConfidence`` (attribute ``boundary``: last index of the class-0
+      run, spec 1.4): line at ``boundary + 0.5``;
+    * a ``TransitionEstimate`` (attributes ``index`` = first index of the new phase,
+      ``low``/``high``, optionally the continuous ``t0``/``t0_low``/``t0_high``):
+      line at ``t0`` when available (else ``index - 0.5``), interval shaded.
+
+    Returns:
+        ``None`` or a tuple ``(row, first, band)``: the line position, the first
+        index of the new phase (for the legend) and ``(low, high)`` or ``None``.
     """
     if value is None:
         return None
-    if hasattr(value, "boundary") and not hasattr(value, "index"):
-        return float(value.boundary) + 0.5
-    if hasattr(value, "index"):
-        value = value.index
-    if isinstance(value, (numbers.Real, np.number)) and np.isfinite(value):
-        return float(value) - 0.5
+    idx = getattr(value, "index", None)
+    if callable(idx):  # tuple.index of NamedTuples such as TransitionConfidence
+        idx = None
+    boundary = getattr(value, "boundary", None)
+    if idx is None and _finite(boundary):
+        return float(boundary) + 0.5, float(boundary) + 1.0, None
+    if idx is not None:
+        if not _finite(idx):
+            raise PlotInputError(f"{name}.index must be a finite spectrum index; got {idx!r}.")
+        t0 = getattr(value, "t0", None)
+        row = float(t0) if _finite(t0) else float(idx) - 0.5
+        band = None
+        t_lo, t_hi = getattr(value, "t0_low", None), getattr(value, "t0_high", None)
+        lo, hi = getattr(value, "low", None), getattr(value, "high", None)
+        if _finite(t_lo) and _finite(t_hi):
+            band = (float(t_lo), float(t_hi))
+        elif _finite(lo) and _finite(hi):
+            band = (float(lo) - 0.5, float(hi) - 0.5)
+        return row, float(idx), band
+    if _finite(value):
+        return float(value) - 0.5, float(value), None
     raise PlotInputError(
         f"{name} must be a spectrum index (the first index of the new phase), a "
         f"TransitionEstimate (attribute 'index') or a TransitionConfidence (attribute "
@@ -469,8 +497,8 @@ def plot_series(
             arr = _as_array(values, f"external[{name!r}]", ndim=1)
             _check_length(arr, n, f"external[{name!r}]", "x (spectra)")
             ext[str(name)] = arr
-    row_pred = _transition_row(transition_pred, "transition_pred")
-    row_true = _transition_row(transition_true, "transition_true")
+    mark_pred = _transition_marker(transition_pred, "transition_pred")
+    mark_true = _transition_marker(transition_true, "transition_true")
 
     strips = [(lab, name) for lab, name in ((pred_lab, "pred"), (true_lab, "true")) if lab is not None]
     for lab, name in strips:
@@ -525,7 +553,7 @@ def plot_series(
         norm = BoundaryNorm(np.arange(-0.5, max(n_classes, 2) + 0.5), cmap.N)
         strip_ax.imshow(image, aspect="auto", origin="lower", cmap=cmap, norm=norm,
                         interpolation="nearest", extent=[-0.5, len(strips) - 0.5, -0.5, n - 0.5])
-        strip_ax.set_xticks(range(len(strips)), [name for _, name in strips], fontsize="small")
+        strip_ax.set_xticks(range(len(strips)), [name for _, name in strips], fontsize="small", rotation=90)
         strip_ax.set_ylabel("Spectrum index (acquisition order)")
         handles = [Patch(color=colors[k], label=_class_name(class_names, k)) for k in range(max(n_classes, 2))]
         fig.legend(handles=handles, loc="outside lower left", ncols=min(len(handles), 6), fontsize="small")
@@ -549,23 +577,18 @@ def plot_series(
         e_ax.plot(values, rows, color="tab:green", linewidth=1)
         e_ax.set_xlabel(name)
 
-    marks = []
-    for row, style, label in ((row_pred, _PRED_STYLE, "predicted transition"),
-                              (row_true, _TRUE_STYLE, "true transition")):
-        if row is None:
+    handles = []
+    for mark, style, label in ((mark_pred, _PRED_STYLE, "predicted"), (mark_true, _TRUE_STYLE, "true")):
+        if mark is None:
             continue
+        row, first, band = mark
         for a in axes:
             a.axhline(row, **style)
-        marks.append((style, label, row))
-    if transition_pred is not None and hasattr(transition_pred, "low") and hasattr(transition_pred, "high"):
-        lo_row, hi_row = float(transition_pred.low) - 0.5, float(transition_pred.high) - 0.5
-        if np.isfinite(lo_row) and np.isfinite(hi_row):
+        if band is not None:
             for a in axes[1 if strips else 0:]:
-                a.axhspan(lo_row, hi_row, color="tab:red", alpha=0.12, linewidth=0)
-    if marks:
-        from matplotlib.lines import Line2D
-
-        handles = [Line2D([], [], **style, label=f"{label} ({row + 0.5:g})") for style, label, row in marks]
+                a.axhspan(*band, color=style["color"], alpha=0.12, linewidth=0)
+        handles.append(Line2D([], [], **style, label=f"{label} transition (first new spectrum {first:g})"))
+    if handles:
         main.legend(handles=handles, loc="upper right", fontsize="small", framealpha=0.8)
     if kind == "waterfall":
         main.set_ylim(bottom=-0.5)
@@ -928,6 +951,7 @@ def plot_embeddings(
     ax=None,
     title: str | None = None,
     perplexity: float = 30.0,
+    tsne_kwargs: dict | None = None,
 ) -> Figure:
     """2-D projection of encoder features coloured by class (PCA or t-SNE, scikit-learn).
 
@@ -940,6 +964,7 @@ def plot_embeddings(
         ax: Axes to draw into (default: new figure).
         title: Optional title.
         perplexity: t-SNE perplexity before clipping.
+        tsne_kwargs: Extra arguments for ``sklearn.manifold.TSNE`` (e.g. ``max_iter``).
 
     Returns:
         matplotlib Figure (one scatter axes).
@@ -971,7 +996,8 @@ def plot_embeddings(
         from sklearn.manifold import TSNE
 
         perp = float(min(perplexity, n - 1))  # sklearn requires perplexity < n
-        xy = TSNE(n_components=2, perplexity=perp, random_state=seed, init="pca").fit_transform(emb)
+        options = {"init": "pca", **(tsne_kwargs or {})}
+        xy = TSNE(n_components=2, perplexity=perp, random_state=seed, **options).fit_transform(emb)
         xlabel, ylabel = "t-SNE 1", "t-SNE 2"
     fig, ax = _figure_and_axes(ax, (5.5, 4.5))
     classes = np.unique(lab)
@@ -992,19 +1018,26 @@ def plot_embeddings(
 
 def plot_transition(probs, estimate=None, index=None, true_index=None, ax=None,
                     title: str | None = None, xlabel: str | None = None) -> Figure:
-    """Class-1 probability along an ordered series with the fitted step and its interval.
+    """Probability of the new phase along an ordered series, with the fitted step and interval.
+
+    Positions of ``estimate`` and ``true_index`` are in spectrum-index units (as
+    returned by ``spectra_zoo.evaluation.transition.estimate_transition``). When
+    an external abscissa ``index`` is given (pressure, time), they are converted to
+    its units by linear interpolation between spectra, unless the estimate already
+    carries ``value``/``value_low``/``value_high`` in those units.
 
     Args:
         probs: Probability of the new phase per spectrum: ``(n,)``, ``(n, 1)`` or
             ``(n, 2)`` (column 1 is used).
         estimate: Optional transition estimate: any object with attributes
-            ``index``, ``low``, ``high`` (in the units of ``index``) and optionally
-            ``curve`` (fitted probability per spectrum, ``(n,)``, or a callable of
-            the abscissa) and ``level`` — e.g. ``TransitionEstimate`` from
-            ``spectra_zoo.evaluation.transition.estimate_transition``.
-        index: Abscissa per spectrum ``(n,)`` (acquisition index, time or
-            pressure); default ``0..n-1``.
-        true_index: Known transition position (same units), drawn dotted.
+            ``index`` (first spectrum of the new phase), ``low``, ``high`` (its
+            interval; ``None`` for none) and optionally ``curve`` (fitted
+            probability per spectrum ``(n,)``, or a callable of the fractional
+            spectrum position), ``level``, and the continuous ``t0``/``t0_low``/
+            ``t0_high`` — e.g. a ``TransitionEstimate``.
+        index: Abscissa per spectrum ``(n,)`` (time, pressure); default ``0..n-1``.
+        true_index: Known first spectrum of the new phase (e.g. 185), drawn dotted
+            between it and the spectrum before.
         ax: Axes to draw into (default: new figure).
         title: Optional title.
         xlabel: x label (default "Spectrum index", or "External variable" with ``index``).
@@ -1015,6 +1048,10 @@ def plot_transition(probs, estimate=None, index=None, true_index=None, ax=None,
     Raises:
         PlotInputError: mismatched lengths, probabilities with more than two
             columns, an estimate without ``index``/``low``/``high``.
+
+    Example:
+        >>> est = estimate_transition(probs, index=pressure)
+        >>> fig = plot_transition(probs, est, index=pressure, true_index=185)
     """
     p = _class_probability(probs)
     if p.ndim != 1:
@@ -1023,8 +1060,13 @@ def plot_transition(probs, estimate=None, index=None, true_index=None, ax=None,
             "pass the probability of the later class."
         )
     n = len(p)
-    xs = np.arange(n, dtype=float) if index is None else _as_array(index, "index", ndim=1)
+    positions = np.arange(n, dtype=float)
+    xs = positions if index is None else _as_array(index, "index", ndim=1)
     _check_length(xs, n, "index", "probs")
+
+    def to_x(pos):
+        return np.interp(pos, positions, xs) if index is not None else np.asarray(pos, dtype=float)
+
     fig, ax = _figure_and_axes(ax, (7.0, 3.8))
     ax.scatter(xs, p, s=10, color="tab:blue", alpha=0.7, label="P(new phase)", edgecolors="none")
     ax.axhline(0.5, color="0.6", linewidth=0.8)
@@ -1038,19 +1080,32 @@ def plot_transition(probs, estimate=None, index=None, true_index=None, ax=None,
         curve = getattr(estimate, "curve", None)
         if curve is not None:
             if callable(curve):
-                fine = np.linspace(xs.min(), xs.max(), max(200, n))
-                ax.plot(fine, np.asarray(curve(fine), dtype=float), color="tab:orange", label="fitted step")
+                fine = np.linspace(0, n - 1, max(200, 4 * n))
+                ax.plot(to_x(fine), np.asarray(curve(fine), dtype=float), color="tab:orange",
+                        label="fitted step")
             else:
                 cv = _as_array(curve, "estimate.curve", ndim=1)
                 _check_length(cv, n, "estimate.curve", "probs")
                 ax.plot(xs, cv, color="tab:orange", label="fitted step")
-        t, lo, hi = float(estimate.index), float(estimate.low), float(estimate.high)
-        level = getattr(estimate, "level", None)
-        interval = f"{100 * level:.0f} % interval" if isinstance(level, numbers.Real) else "interval"
-        ax.axvspan(lo, hi, color="tab:red", alpha=0.15, linewidth=0, label=f"{interval} [{lo:.4g}, {hi:.4g}]")
-        ax.axvline(t, **_PRED_STYLE, label=f"estimate {t:.4g}")
+        row, first, band = _transition_marker(estimate, "estimate")
+        value = getattr(estimate, "value", None)
+        if index is not None and _finite(value):
+            t = float(value)
+            lo, hi = getattr(estimate, "value_low", None), getattr(estimate, "value_high", None)
+            band_x = (float(lo), float(hi)) if _finite(lo) and _finite(hi) else None
+        else:
+            t = float(to_x(row))
+            band_x = None if band is None else (float(to_x(band[0])), float(to_x(band[1])))
+        if band_x is not None:
+            level = getattr(estimate, "level", None)
+            name = f"{100 * level:.0f} % interval" if _finite(level) else "interval"
+            ax.axvspan(*band_x, color="tab:red", alpha=0.15, linewidth=0,
+                       label=f"{name} [{band_x[0]:.4g}, {band_x[1]:.4g}]")
+        ax.axvline(t, **_PRED_STYLE, label=f"estimate {t:.4g} (first new spectrum {first:g})")
     if true_index is not None:
-        ax.axvline(float(true_index), **_TRUE_STYLE, label=f"true {float(true_index):.4g}")
+        mark = _transition_marker(true_index, "true_index")
+        t_true = float(to_x(mark[0]))
+        ax.axvline(t_true, **_TRUE_STYLE, label=f"true {t_true:.4g} (first new spectrum {mark[1]:g})")
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel(xlabel or ("Spectrum index" if index is None else "External variable"))
     ax.set_ylabel("Probability")

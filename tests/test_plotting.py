@@ -3,6 +3,7 @@
 import subprocess
 import sys
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import keras
 import numpy as np
@@ -187,19 +188,34 @@ def test_series_non_uniform_axis_uses_mesh(series):
     assert not main.get_images() and len(main.collections) == 1
 
 
+class _Confidence(NamedTuple):  # same layout as evaluation.metrics.TransitionConfidence
+    confidence: float
+    c0: int
+    c1: int
+    boundary: int
+
+
+def _horizontal_lines(ax):
+    return [ln.get_ydata()[0] for ln in ax.get_lines() if len(set(ln.get_ydata())) == 1]
+
+
 def test_series_transition_confidence_object(series):
     x, _, _ = series
+    fig = plotting.plot_series(x, transition_pred=_Confidence(1.0, 9, 10, 9))
+    assert _horizontal_lines(_data_axes(fig)[0]) == [9.5]
 
-    @dataclass
-    class Conf:
-        confidence: float
-        c0: int
-        c1: int
-        boundary: int
 
-    fig = plotting.plot_series(x, transition_pred=Conf(1.0, 9, 10, 9))
-    ys = [ln.get_ydata()[0] for ln in _data_axes(fig)[0].get_lines()]
-    assert ys == [9.5]
+def test_series_with_real_metrics_and_estimate(series):
+    metrics = pytest.importorskip("spectra_zoo.evaluation.metrics")
+    transition = pytest.importorskip("spectra_zoo.evaluation.transition")
+    x, probs, y = series
+    conf = metrics.transition_confidence((probs > 0.5).astype(int))
+    est = transition.estimate_transition(probs, n_boot=50)
+    fig = plotting.plot_series(x, probs=probs, transition_pred=est, transition_true=conf)
+    main = _data_axes(fig)[1]
+    rows = _horizontal_lines(main)
+    assert rows[0] == pytest.approx(est.t0) and rows[1] == conf.boundary + 0.5
+    assert abs(rows[0] - 11.5) < 1.0
 
 
 @pytest.mark.parametrize(
@@ -368,7 +384,8 @@ def test_attention_maps_shapes(rng):
 def test_embeddings(rng, method):
     emb = rng.normal(size=(12, 8))
     labels = np.repeat([0, 1, 2], 4)
-    fig = plotting.plot_embeddings(emb, labels, class_names=["B1", "rB1", "mix"], method=method)
+    fig = plotting.plot_embeddings(emb, labels, class_names=["B1", "rB1", "mix"], method=method,
+                                   tsne_kwargs={"max_iter": 250})
     (ax,) = fig.axes
     assert len(ax.collections) == 3
     assert sum(len(c.get_offsets()) for c in ax.collections) == 12
@@ -384,20 +401,35 @@ def test_embeddings_errors(rng):
 
 def test_transition_with_estimate(series):
     _, probs, _ = series
-    pressure = np.linspace(0, 50, N)
-    est = _Estimate(index=25.0, low=23.0, high=27.0, curve=probs)
-    fig = plotting.plot_transition(probs, estimate=est, index=pressure, true_index=26.0)
+    pressure = np.linspace(0, 46, N)  # 2 GPa per spectrum
+    est = _Estimate(index=12, low=11, high=13, curve=probs)
+    fig = plotting.plot_transition(probs, estimate=est, index=pressure, true_index=13)
     (ax,) = fig.axes
     lines = ax.get_lines()
     # 0.5 level, fitted curve, estimate, truth
     assert len(lines) == 4
     assert len(ax.collections) == 1 and len(ax.patches) == 1  # points and shaded interval
     vertical = sorted(ln.get_xdata()[0] for ln in lines if len(set(ln.get_xdata())) == 1)
-    assert vertical == [25.0, 26.0]
+    # between spectra 11|12 and 12|13, converted to pressure
+    assert vertical == pytest.approx([23.0, 25.0])
+    ext = ax.patches[0].get_extents().transformed(ax.transData.inverted())
+    assert ext.x0 == pytest.approx(21.0) and ext.x1 == pytest.approx(25.0)
     assert "95 %" in " ".join(t.get_text() for t in ax.get_legend().get_texts())
-    # a callable curve is evaluated on a fine grid
-    fig = plotting.plot_transition(probs, estimate=_Estimate(12, 11, 13, curve=lambda t: 1 / (1 + np.exp(12 - t))))
+    # a callable curve is evaluated on a fine grid of spectrum positions
+    fig = plotting.plot_transition(probs, estimate=_Estimate(12, None, None, curve=lambda t: 1 / (1 + np.exp(12 - t))))
     assert len(fig.axes[0].get_lines()[1].get_xdata()) >= 200
+    assert not fig.axes[0].patches  # no interval without low/high
+
+
+def test_transition_with_real_estimate(series):
+    transition = pytest.importorskip("spectra_zoo.evaluation.transition")
+    _, probs, _ = series
+    pressure = np.linspace(10, 56, N)
+    est = transition.estimate_transition(probs, index=pressure, n_boot=50)
+    fig = plotting.plot_transition(probs, estimate=est, index=pressure)
+    (ax,) = fig.axes
+    vertical = [ln.get_xdata()[0] for ln in ax.get_lines() if len(set(ln.get_xdata())) == 1]
+    assert vertical == pytest.approx([est.value])
 
 
 def test_transition_errors(series):
