@@ -199,7 +199,10 @@ class ComparisonResult:
             except Exception as exc:  # a figure must not lose the numbers; report it instead
                 problems.append(f"{fname}: {type(exc).__name__}: {exc}")
 
-        emit("Model comparison", "comparison.png", lambda: plotting.plot_model_comparison(self.table))
+        metrics = ("accuracy", "train_seconds", "params", "peak_memory_mb")
+        if self.ordered:
+            metrics = ("confidence",) + metrics
+        emit("Model comparison", "comparison.png", lambda: plotting.plot_model_comparison(self.table, metrics=metrics))
         names = self.class_names
         for name, hists in self.histories.items():
             emit(f"Training curves: {name}", f"training_{name}.png", lambda h=hists[0]: plotting.plot_training_curves(h))
@@ -210,7 +213,7 @@ class ComparisonResult:
         importance = self._feature_importance()
         if importance:
             emit("Feature importance", "feature_importance.png",
-                 lambda: plotting.plot_feature_importance(importance, spectra=self.x_test))
+                 lambda: plotting.plot_feature_importance(importance, spectra=self.x_test[[0, -1]], axis=self.axis))
         return made, problems
 
     def _series_figure(self, plotting, name):
@@ -221,21 +224,27 @@ class ComparisonResult:
             try:
                 from spectra_zoo.evaluation.transition import estimate_transition
 
-                kwargs["transition_pred"] = estimate_transition(probs[:, 1])
+                import warnings
+
+                with warnings.catch_warnings():  # "no transition inside the series" is shown in the plot
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    kwargs["transition_pred"] = estimate_transition(probs[:, 1], n_boot=200)
             except ImportError:
                 kwargs["transition_pred"] = _first_switch(pred)
             kwargs["transition_true"] = _first_switch(self.y_test)
+        kwargs["class_names"] = self.class_names
         return plotting.plot_series(self.x_test, axis=self.axis, pred=pred, y_true=self.y_test, probs=probs,
                                     **kwargs)
 
-    def _feature_importance(self) -> Dict[str, np.ndarray]:
+    def _feature_importance(self) -> Dict[str, Any]:
+        """Input-gradient importance per model (spec 4) when ``evaluation.interpret`` exists."""
         if not self.models:
             return {}
         try:
             from spectra_zoo.evaluation import interpret
         except ImportError:
             return {}
-        fn = getattr(interpret, "feature_importance", None)
+        fn = getattr(interpret, "gradient_importance", None)
         if fn is None:
             return {}
         out = {}
@@ -243,7 +252,7 @@ class ComparisonResult:
             if len(model.inputs[0].shape) != 2:
                 continue  # series-mode models take (batch, n_spectra, points)
             try:
-                out[name] = np.asarray(fn(model, self.x_test))
+                out[name] = fn(model, self.x_test)
             except Exception:  # noqa: BLE001 - optional extra; skip models it cannot explain
                 continue
         return out
@@ -303,10 +312,10 @@ class ComparisonResult:
 
 
 def _first_switch(labels) -> Optional[int]:
-    """Index of the last spectrum before the first change of label (``None`` if constant)."""
+    """Index of the first spectrum after the first change of label (``None`` if constant)."""
     labels = np.asarray(labels)
     change = np.flatnonzero(labels[1:] != labels[:-1])
-    return int(change[0]) if change.size else None
+    return int(change[0]) + 1 if change.size else None
 
 
 __all__ = ["ComparisonResult", "ReportExistsError", "check_output_dir", "environment", "markdown_table"]
