@@ -136,13 +136,11 @@ HED_N_POINTS = 4023
 #: Cromer-Mann coefficients ``(a1, a2, a3, a4, b1, b2, b3, b4, c)``,
 #: ``f(s) = sum a_i exp(-b_i s^2) + c``, ``s = sin(theta)/lambda`` in 1/A.
 #: Source: International Tables for Crystallography Vol. C, Table 6.1.1.4.
-#: ``f(0)`` equals the electron count (Fe2+ 24, Mg2+ 10, O 8, Fe 26, Mg 12).
+#: ``f(0)`` equals the electron count (Fe2+ 24, Mg2+ 10, O 8). Add other species here.
 CROMER_MANN: dict[str, tuple[float, ...]] = {
     "Fe2+": (11.0424, 7.3740, 4.1346, 0.4399, 4.6538, 0.3053, 12.0546, 31.2809, 1.0097),
     "Mg2+": (3.4988, 3.8378, 1.3284, 0.8497, 2.1676, 4.7542, 0.1850, 10.1411, 0.4853),
     "O": (3.0485, 2.2868, 1.5463, 0.8670, 13.2771, 5.7011, 0.3239, 32.9089, 0.2508),
-    "Fe": (11.7695, 7.3573, 3.5222, 2.3045, 4.7611, 0.3072, 15.3535, 76.8805, 1.0369),
-    "Mg": (5.4204, 2.1735, 1.2269, 2.3073, 2.8275, 79.2611, 0.3808, 7.1937, 0.8584),
 }
 
 
@@ -174,7 +172,7 @@ def atomic_scattering_factor(species: str, s):
     """Cromer-Mann atomic scattering factor ``f(s)`` (electrons).
 
     Args:
-        species: Key of :data:`CROMER_MANN` (``"Fe2+"``, ``"Mg2+"``, ``"O"``, ``"Fe"``, ``"Mg"``).
+        species: Key of :data:`CROMER_MANN` (``"Fe2+"``, ``"Mg2+"``, ``"O"``).
         s: ``sin(theta) / lambda`` in 1/A, any shape.
 
     Returns:
