@@ -29,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import io
 import math
 import numbers
 import os
@@ -42,11 +43,13 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from spectra_zoo._validation import SpectraInputError
 
 __all__ = [
     "PlotInputError",
+    "SpectraFigure",
     "plot_attention_maps",
     "plot_confusion_matrix",
     "plot_embeddings",
@@ -73,8 +76,22 @@ _PRED_STYLE = {"color": "tab:red", "linestyle": "--", "linewidth": 1.5}
 _TRUE_STYLE = {"color": "black", "linestyle": ":", "linewidth": 1.5}
 
 
+class SpectraFigure(Figure):
+    """A plain matplotlib Figure that Jupyter can display without pyplot.
+
+    A bare ``Figure`` is only rendered in a notebook when matplotlib's inline
+    backend has registered its display formatter (usually on importing pyplot);
+    ``_repr_png_`` makes the figures of this module display either way.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+        return buffer.getvalue()
+
+
 def _new_figure(figsize) -> Figure:
-    return Figure(figsize=figsize, layout="constrained")
+    return SpectraFigure(figsize=figsize, layout="constrained")
 
 
 def _figure_and_axes(ax, figsize):
@@ -316,6 +333,7 @@ def plot_training_curves(history, title: str | None = None, ncols: int = 3) -> F
             ax.set_yscale("log")
         ax.set_title(base.replace("_", " "))
         ax.set_xlabel("Epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize="small")
         ax.grid(alpha=0.3)
     for ax in axes[len(names):]:
@@ -752,7 +770,7 @@ def plot_feature_importance(
     symlog: bool = False,
     linthresh=1e-8,
     title: str | None = None,
-    axis_label: str = "Point index",
+    axis_label: str = "2θ (°)",
 ) -> Figure:
     """Stacked feature-importance comparison sharing the x axis (spec 4 comparison figure).
 
@@ -777,7 +795,8 @@ def plot_feature_importance(
             name -> number (the study used 1e-8, and 1e-4 for SC attention and
             ResNet); models missing from the dict use 1e-8.
         title: Figure title (default from ``kind``).
-        axis_label: Label of the shared x axis when ``axis`` is given.
+        axis_label: Label of the shared x axis when ``axis`` is given (without
+            ``axis`` the label is "Point index").
 
     Returns:
         matplotlib Figure with ``n_spectra + n_models`` stacked axes.
@@ -828,7 +847,7 @@ def plot_feature_importance(
 
 
 def plot_gradient_heatmap(gradients, axis=None, ax=None, title: str | None = None,
-                          axis_label: str = "Point index") -> Figure:
+                          axis_label: str = "2θ (°)") -> Figure:
     """Heat map of input gradients (spec 4 plot b): rows = samples, columns = points.
 
     Uses the diverging "seismic" colour map, symmetric around zero, with a colour
@@ -840,7 +859,7 @@ def plot_gradient_heatmap(gradients, axis=None, ax=None, title: str | None = Non
         axis: Abscissa ``(points,)`` (default the point index).
         ax: Axes to draw into (default: new figure).
         title: Optional axes title.
-        axis_label: x label when ``axis`` is given.
+        axis_label: x label when ``axis`` is given (otherwise "Point index").
 
     Returns:
         matplotlib Figure (image axes plus colour bar).
@@ -859,7 +878,7 @@ def plot_gradient_heatmap(gradients, axis=None, ax=None, title: str | None = Non
 
 
 def plot_saliency(spectrum, gradient, axis=None, ax=None, title: str | None = None,
-                  axis_label: str = "Point index") -> Figure:
+                  axis_label: str = "2θ (°)") -> Figure:
     """One spectrum and its importance on twin y axes (spec 4 plots a and d).
 
     Args:
@@ -868,7 +887,7 @@ def plot_saliency(spectrum, gradient, axis=None, ax=None, title: str | None = No
         axis: Abscissa ``(points,)`` (default the point index).
         ax: Axes to draw into (default: new figure); a twin axes is added to it.
         title: Optional title.
-        axis_label: x label when ``axis`` is given.
+        axis_label: x label when ``axis`` is given (otherwise "Point index").
 
     Returns:
         matplotlib Figure (two axes: spectrum and its twin).

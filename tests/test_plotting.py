@@ -57,7 +57,15 @@ def test_import_spectra_zoo_does_not_load_matplotlib():
 def test_plotting_never_uses_pyplot():
     import inspect
 
-    assert "pyplot" not in inspect.getsource(plotting).replace("no ``pyplot``", "")
+    source = inspect.getsource(plotting)
+    for pattern in ("import pyplot", "matplotlib.pyplot", "plt."):
+        assert pattern not in source
+
+
+def test_figures_render_in_notebooks_without_pyplot():
+    fig = plotting.plot_saliency(np.arange(P), np.ones(P))
+    assert isinstance(fig, plotting.SpectraFigure)
+    assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # ----------------------------------------------------------------------------- training curves
