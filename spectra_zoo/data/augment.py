@@ -107,7 +107,7 @@ def _as_seed(seed):
     seed = tf.convert_to_tensor(seed)
     if not seed.dtype.is_integer:
         raise AugmentationError(f"seed must be an integer tensor of shape [2], got dtype {seed.dtype.name}.")
-    if seed.shape.rank is not None and seed.shape != (2,):
+    if seed.shape.rank is not None and (seed.shape.rank != 1 or seed.shape[0] not in (None, 2)):
         raise AugmentationError(f"seed must have shape [2], got {seed.shape}.")
     return tf.cast(seed, tf.int64)
 
