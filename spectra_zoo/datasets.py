@@ -277,7 +277,8 @@ def load(name, **kwargs):
             * ``hed_ramp``: ``seed=0``; ``raw=False`` (``True``: counts without ALS
               baseline removal); ``coexistence=8`` (patterns of two-phase mixing);
               ``p_max=70.0`` (GPa); ``counts_per_unit=60.0`` (counting statistics).
-            * ``feo_compression``: ``n_spectra=2400``, ``n_points=1024``, ``seed=0``, ``raw=False``.
+            * ``feo_compression``: ``n_spectra=2400``, ``n_points=1024``, ``seed=0``, ``raw=False``
+              (``order`` is the index within each run; ``metadata["run"]`` names the run).
             * ``coffee``: ``split="all"`` (or ``"train"``, ``"test"``).
 
     Returns:

@@ -6,7 +6,7 @@ XFEL during a pressure ramp in a diamond-anvil cell) cannot be downloaded here, 
 :func:`hed_ramp` re-creates that experiment from crystallography, and
 :func:`feo_compression` builds a three-phase stand-in for the self-supervised
 FeO data of section 1.3. Every step is vectorised over (patterns, reflections,
-points); generating :func:`hed_ramp` takes well under a second of numpy work.
+points), so a whole series is generated in about a second of numpy work.
 
 Physics modelled (values used by the built-in sets in brackets):
 
@@ -57,8 +57,8 @@ Physics modelled (values used by the built-in sets in brackets):
 
 * **Wavelength.** ``lambda = hc / E`` with ``hc = 12.398419843 keV A``. For
   ``E = 25.0 keV`` (HED's usual diamond-anvil-cell energy), ``lambda = 0.49594 A``:
-  ambient (111) of (Mg0.2Fe0.8)O (``d = 2.477 A``) falls at 11.48 deg and (222)
-  (``d = 1.238 A``) at 22.99 deg; under compression the five reflections (111),
+  ambient (111) of (Mg0.2Fe0.8)O (``d = 2.477 A``) falls at 11.49 deg and (222)
+  (``d = 1.238 A``) at 23.10 deg; under compression the five reflections (111),
   (200), (220), (311), (222) stay inside 9.56-25.55 deg, (400) stays outside.
 
 * **Instrument profile.** Area-normalised pseudo-Voigt
@@ -775,6 +775,13 @@ def hed_ramp_arrays(seed=0, n_patterns=349, transition_index=185, coexistence=8,
                     energy_kev=HED_ENERGY_KEV, peak_height=40.0):
     """Simulate the HED (Mg0.2Fe0.8)O pressure ramp of spec 1.1 (raw counts and truth).
 
+    349 patterns on the spec's 2-theta grid; pressure 0 -> ``p_max`` along
+    :func:`hed_pressure_ramp`; B1 until the transition, which is placed between
+    patterns ``transition_index - 1`` and ``transition_index`` (about 32.6 GPa for the
+    defaults), then rB1 with the pseudo-cubic angle falling from 89.75 deg by 0.03 deg
+    per GPa (distortion 0.25 -> ~1.4 deg). Width, Lorentzian fraction and texture
+    drift slowly along the ramp (see the module docstring for the values).
+
     Args:
         seed: Random seed (jitter and counting noise).
         n_patterns: Number of patterns (349 in the spec).
@@ -851,6 +858,16 @@ FEO_RUNS = (
 def feo_compression_arrays(n_spectra=2400, n_points=1024, seed=0, energy_kev=30.0, two_theta_range=(8.0, 24.0),
                            transitions=(18.0, 75.0)):
     """Simulate FeO compression runs with three phases (B1 -> rB1 -> B8), concatenated.
+
+    A documented stand-in for the self-supervised data "FeOSlow_fast_d4d1_norm" of
+    SEED_SPEC section 1.3, whose content is not known in detail (three classes, slow
+    and fast compression runs "d4" and "d1"). Phases and choices: B1 FeO up to
+    ``transitions[0]`` = 18 GPa (the room-temperature rB1 transition of FeO), rB1 with a
+    growing distortion up to ``transitions[1]`` = 75 GPa, then B8 NiAs-type FeO
+    (observed above ~70 GPa at high temperature; the exact boundary is a choice).
+    Runs (:data:`FEO_RUNS`): slow runs have more counts, narrower peaks and a sharp
+    coexistence; fast runs are noisier, broader (non-hydrostatic) and coexist longer.
+    Pressure rises as ``p_max t^k`` with a small random gauge scatter.
 
     Args:
         n_spectra: Total spectra (split evenly over the runs of :data:`FEO_RUNS`).
