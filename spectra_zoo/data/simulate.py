@@ -89,7 +89,7 @@ Fei & Mao, Science 266, 1678 (1994); Yagi, Suzuki & Akimoto, JGR 90, 8784 (1985)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -293,7 +293,8 @@ class EquationOfState:
         """Pressure (GPa) at cell volume(s) ``volume`` (A^3)."""
         x = np.asarray(volume, dtype=float) / self.v0
         f = x ** (-2.0 / 3.0)
-        return 1.5 * self.k0 * (x ** (-7.0 / 3.0) - x ** (-5.0 / 3.0)) * (1.0 + 0.75 * (self.k0_prime - 4.0) * (f - 1.0))
+        core = x ** (-7.0 / 3.0) - x ** (-5.0 / 3.0)
+        return 1.5 * self.k0 * core * (1.0 + 0.75 * (self.k0_prime - 4.0) * (f - 1.0))
 
     def _dp_dx(self, x):
         a, k = self.k0, self.k0_prime
