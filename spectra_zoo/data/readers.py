@@ -96,6 +96,14 @@ def _read_text(path: Path) -> str:
         return raw.decode("latin-1")
 
 
+def _split_lines(text: str) -> list:
+    """Split on \\n, \\r\\n or \\r only (as editors and pandas count lines)."""
+    lines = re.split(r"\r\n|\r|\n", text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def _to_numbers(tokens: pd.Series):
     """Parse a column of string tokens; returns (float64 values, mask of non-numeric tokens)."""
     values = pd.to_numeric(tokens, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -182,7 +190,7 @@ def _is_number(token: str) -> bool:
 
 def _parse_fast(text, skip_header, comments, delimiter, need):
     """Parse a clean file with the pandas C parser; ``None`` when anything looks off."""
-    lines = text.splitlines()
+    lines = _split_lines(text)
     start = skip_header if skip_header is not None else _first_data_line(lines, comments, need)
     if start is None or start >= len(lines):
         return None
@@ -257,7 +265,7 @@ def read_spectrum_file(path, skip_header=None, comments="#", delimiter=None, col
 
 
 def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, need):
-    lines = pd.Series(text.splitlines(), dtype=object)
+    lines = pd.Series(_split_lines(text), dtype=object)
     lines.index = np.arange(1, len(lines) + 1)  # 1-based line numbers
     if len(lines) == 0 or not lines.str.strip().any():
         raise SpectraFileError("is empty (no data lines)", path)
@@ -680,7 +688,7 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
     if layout not in ("rows", "columns", "long"):
         raise SpectraInputError(f"layout must be 'rows', 'columns' or 'long'; got {layout!r}.")
     text = _read_text(path)
-    all_lines = text.splitlines()
+    all_lines = _split_lines(text)
     skip = 0
     while skip < len(all_lines) and (
         not all_lines[skip].strip() or (comments and all_lines[skip].lstrip().startswith(comments))
@@ -690,12 +698,22 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
         raise SpectraFileError("has no header row and no data", path)
     sep = _sniff_sep(all_lines[skip], delimiter)
     try:
-        df = pd.read_csv(
-            io.StringIO(text), sep=sep, skiprows=skip, header=0, dtype=str,
-            skip_blank_lines=False, engine="python" if sep == r"\s+" else "c",
-            keep_default_na=False,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(
+                io.StringIO(text), sep=sep, skiprows=skip, header=0, dtype=str,
+                skip_blank_lines=False, engine="python" if sep == r"\s+" else "c",
+                keep_default_na=False, index_col=False,
+            )
+    except (pd.errors.ParserWarning, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        pattern = sep if len(sep) > 1 else re.escape(sep)
+        width = len(re.split(pattern, all_lines[skip].strip()))
+        for k in range(skip + 1, len(all_lines)):  # error path only: find the long row
+            fields = len(re.split(pattern, all_lines[k].strip()))
+            if all_lines[k].strip() and fields > width:
+                raise SpectraFileError(
+                    f"row has {fields} fields but the header has {width}", path, k + 1
+                ) from None
         raise SpectraFileError(f"cannot be parsed as CSV: {exc}", path) from exc
     df.columns = [str(c).strip() for c in df.columns]
     first_line = skip + 2  # 1-based line of the first data row

@@ -374,3 +374,10 @@ def test_real_xrd_autoanalyzer(shared_data):
     assert s.axis[0] == pytest.approx(10) and s.axis[-1] == pytest.approx(100)
     assert "identical grids" in s.preprocessing
     assert all(src.endswith(".xy") for src in s.metadata["source"])
+
+
+def test_csv_row_longer_than_header(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("10,11,12\n1,2,3\n4,5,6,7\n")
+    with pytest.raises(SpectraFileError, match=r"ragged\.csv, line 3: row has 4 fields but the header has 3"):
+        load_csv(path)
