@@ -448,12 +448,16 @@ def _assemble(records, axis=None, axis_range=None, n_points=None, step=None, on_
 
     if grid is None:
         if n_points is None:
-            if step is None:
+            automatic = step is None
+            if automatic:
                 step = min(_step_over(records[i][1], lo, hi) for i in kept)
             step = float(step)
             if not step > 0:
                 raise SpectraInputError(f"step must be > 0; got {step}.")
-            n_points = min(int(np.floor((hi - lo) / step + 1e-6)) + 1, MAX_AUTO_POINTS)
+            n_points = int(np.floor((hi - lo) / step + 1e-6)) + 1
+            if automatic and n_points > MAX_AUTO_POINTS:
+                n_points = MAX_AUTO_POINTS
+                notes.append(f"automatic grid capped at {MAX_AUTO_POINTS} points")
         n_points = int(n_points)
         if n_points < 2:
             raise SpectraInputError(f"the common grid needs at least 2 points; got {n_points}.")

@@ -183,3 +183,14 @@ def test_npz_round_trip_and_refuses_overwrite(tmp_path):
     assert back.metadata["source"].tolist() == s.metadata["source"].tolist()
     s[:2].to_npz(path, overwrite=True)
     assert len(load_npz(path)) == 2
+
+
+def test_package_exports_and_lazy_attributes():
+    import spectra_zoo.data as data
+
+    for name in ("SpectraSet", "load", "load_folder", "load_csv", "load_hdf5", "load_npz",
+                 "read_spectrum_file", "SpectraFileError"):
+        assert name in data.__all__ and hasattr(data, name)
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        data.no_such_thing
+    assert issubclass(data.SpectraFileError, SpectraInputError)

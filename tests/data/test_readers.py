@@ -381,3 +381,29 @@ def test_csv_row_longer_than_header(tmp_path):
     path.write_text("10,11,12\n1,2,3\n4,5,6,7\n")
     with pytest.raises(SpectraFileError, match=r"ragged\.csv, line 3: row has 4 fields but the header has 3"):
         load_csv(path)
+
+
+def test_folder_with_given_labels_and_recursive(tmp_path):
+    axis = np.linspace(0, 10, 32)
+    for k in range(3):
+        write_xy(tmp_path / "run" / "nested" / f"s_{k}.xy", axis, axis * k)
+    s = load_folder(tmp_path / "run", labels=None, recursive=True)
+    assert len(s) == 3 and s.metadata["source"].tolist()[0] == "nested/s_0.xy"
+    s2 = load_folder(tmp_path / "run" / "nested", labels=["hi", "lo", "hi"])
+    assert s2.class_names == ["hi", "lo"] and s2.labels.tolist() == [0, 1, 0]
+    with pytest.raises(SpectraInputError, match="labels has 2 entries"):
+        load_folder(tmp_path / "run" / "nested", labels=[0, 1])
+    with pytest.raises(SpectraFileError, match="no class sub-folders"):
+        load_folder(tmp_path / "run" / "nested", labels="folders")
+
+
+def test_hdf5_group_is_not_a_dataset(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    path = tmp_path / "g.h5"
+    with h5py.File(path, "w") as f:
+        f["/entry/data/y"] = np.ones((2, 8))
+        f["/entry/cube"] = np.ones((2, 3, 8))
+    with pytest.raises(SpectraFileError, match=r"no dataset '/entry'.*/entry/data/y"):
+        load_hdf5(path, "/entry")
+    cube = load_hdf5(path, "/entry/cube")
+    assert cube.intensities.shape == (6, 8) and "flattened" in cube.preprocessing
