@@ -194,3 +194,16 @@ def test_package_exports_and_lazy_attributes():
     with pytest.raises(AttributeError, match="no_such_thing"):
         data.no_such_thing
     assert issubclass(data.SpectraFileError, SpectraInputError)
+
+
+def test_lazy_names_come_from_their_submodule():
+    import importlib
+
+    import spectra_zoo.data as data
+
+    if not data._LAZY_NAMES:
+        pytest.skip("no lazy data submodule present")
+    name, sub = sorted(data._LAZY_NAMES.items())[0]
+    assert name in data.__all__
+    module = importlib.import_module(f"spectra_zoo.data.{sub}")
+    assert getattr(data, name) is getattr(module, name)
