@@ -221,14 +221,11 @@ class ComparisonResult:
         pred = self.pred_labels[name]
         kwargs = {}
         if probs.shape[-1] == 2:
+            # the predicted transition drawn is the spec 1.4 boundary of the table (end of the class-0 run)
             try:
-                from spectra_zoo.evaluation.transition import estimate_transition
+                from spectra_zoo.evaluation.metrics import transition_confidence
 
-                import warnings
-
-                with warnings.catch_warnings():  # "no transition inside the series" is shown in the plot
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    kwargs["transition_pred"] = estimate_transition(probs[:, 1], n_boot=200)
+                kwargs["transition_pred"] = transition_confidence(pred)
             except ImportError:
                 kwargs["transition_pred"] = _first_switch(pred)
             kwargs["transition_true"] = _first_switch(self.y_test)
@@ -258,13 +255,14 @@ class ComparisonResult:
         return out
 
     # -- files ----------------------------------------------------------------------
-    def save(self, out, overwrite: bool = False) -> Path:
+    def save(self, out, overwrite: bool = False, figures: bool = True) -> Path:
         """Write report.md, results.csv, results.json and figures/ into ``out``.
 
         Args:
             out: Folder (created if missing).
             overwrite: Allow writing into a non-empty folder (report files are replaced;
                 the old ``figures/`` folder is removed first).
+            figures: Draw the figures (False: tables and settings only).
 
         Returns:
             The folder path.
@@ -281,8 +279,8 @@ class ComparisonResult:
         self.table.to_csv(path / "results.csv", index=False)
         with open(path / "results.json", "w") as fh:
             json.dump(self.to_dict(), fh, indent=2)
-        figures, problems = self._figures(fig_dir, overwrite=True)
-        (path / "report.md").write_text(self._report_md(figures, problems))
+        made, problems = self._figures(fig_dir, overwrite=True) if figures else ([], ["figures not requested"])
+        (path / "report.md").write_text(self._report_md(made, problems))
         return path
 
     def _report_md(self, figures, problems) -> str:

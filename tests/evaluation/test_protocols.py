@@ -164,6 +164,7 @@ def _binned_rows(x):
     return model, row_model(model)
 
 
+@pytest.mark.slow
 def test_break_rule_fires_before_update_and_discards_it():
     x = np.r_[np.zeros((4, 64)), np.ones((4, 64))].astype("float32")
     y = np.r_[np.zeros(4), np.ones(4)]
@@ -178,6 +179,7 @@ def test_break_rule_fires_before_update_and_discards_it():
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_break_rule_stops_early_on_separable_rows():
     x = np.r_[np.zeros((4, 64)), 3 * np.ones((4, 64))].astype("float32")
     y = np.r_[np.zeros(4), np.ones(4)]
@@ -195,6 +197,7 @@ def test_break_rule_stops_early_on_separable_rows():
 
 
 # ------------------------------------------------------------------------- BN quirk
+@pytest.mark.slow
 def test_bn_training_mode_at_test_changes_bn_model_predictions():
     ds = _ramp(n=32)
     tm = train_model("cnn", ds.intensities, ds.labels, ModernProtocol(epochs=1, batch_size=8, augment=False,

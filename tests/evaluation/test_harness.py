@@ -1,0 +1,164 @@
+"""Tests of the comparison harness: train_model, evaluate_model, compare."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import spectra_zoo
+from spectra_zoo import SpectraInputError
+from spectra_zoo.evaluation import ComparisonResult, ModernProtocol, PaperProtocol, compare, protocols
+from spectra_zoo.evaluation.harness import PeakMemory, TABLE_COLUMNS, evaluate_model, train_model
+from spectra_zoo.registry import tiny_kwargs
+
+POINTS = 128
+
+
+def _tiny(name):
+    return {k: v for k, v in tiny_kwargs(name).items() if k != "input_length"}
+
+
+def _data(n=40, points=POINTS, classes=2, seed=0):
+    """Spectra whose class is a peak position; in class order (an ordered 'ramp')."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0, 1, points)
+    y = np.repeat(np.arange(classes), n // classes)
+    centres = 0.2 + 0.6 * y / max(1, classes - 1)
+    x = np.exp(-((t[None] - centres[:, None]) / 0.03) ** 2) + 0.05 * rng.random((len(y), points))
+    return x.astype("float32"), y
+
+
+QUICK = ModernProtocol(epochs=2, batch_size=8, augment=False)
+
+
+def test_peak_memory_measures_process_rss():
+    with PeakMemory() as mem:
+        block = np.ones((2_000_000,))  # 16 MB
+        block.sum()
+    assert mem.peak_mb > 16 and mem.method in ("proc_statm", "getrusage")
+
+
+def test_compare_refuses_paper_protocol_on_arrays_and_unknown_models():
+    x, y = _data()
+    with pytest.raises(SpectraInputError, match="ModernProtocol"):
+        compare(["cnn"], data=(x, y), protocol=PaperProtocol(), progress=False)
+    with pytest.raises(SpectraInputError, match="Unknown model"):
+        compare(["no_such_model"], data=(x, y), progress=False)
+    with pytest.raises(SpectraInputError, match="data must be"):
+        compare(["cnn"], data=42, progress=False)
+    with pytest.raises(SpectraInputError, match="labels"):
+        compare(["cnn"], data=(x, y[:-1]), progress=False)
+
+
+@pytest.mark.slow
+def test_compare_table_columns_and_types():
+    x, y = _data()
+    result = compare(["fnn1d", "lstm"], data=(x, y), protocol=QUICK, progress=False,
+                     arch_kwargs={"fnn1d": _tiny("fnn1d"), "lstm": _tiny("lstm")})
+    assert isinstance(result, ComparisonResult)
+    table = result.table
+    assert list(table.columns) == list(TABLE_COLUMNS)
+    assert table["model"].tolist() == ["fnn1d", "lstm"]
+    for col in TABLE_COLUMNS[1:]:
+        assert pd.api.types.is_numeric_dtype(table[col]), col
+    assert table["params"].dtype.kind == "i" and table["epochs"].dtype.kind == "i"
+    assert (table["params"] > 0).all() and (table["epochs"] == 2).all()
+    assert (table["n_test"] == 10).all() and (table["n_train"] == 30).all()  # 25 % stratified hold-out
+    assert table[["accuracy", "macro_f1"]].apply(lambda c: c.between(0, 1)).all().all()
+    assert table["confidence"].isna().all()  # unordered arrays: no transition metrics
+    assert (table["train_seconds"] > 0).all() and (table["infer_spectra_per_s"] > 0).all()
+    assert (table["peak_memory_mb"] > 0).all()
+    assert result.predictions["lstm"].shape == (10, 2)
+    np.testing.assert_allclose(result.predictions["lstm"].sum(-1), 1.0, atol=1e-5)
+    assert set(result.models) == {"fnn1d", "lstm"}
+    assert result.models["lstm"].inputs[0].shape[1:] == (POINTS,)  # per-spectrum ("patches") mode
+    assert len(result.histories["fnn1d"]) == 1 and len(result.histories["fnn1d"][0]["loss"]) == 2
+
+
+@pytest.mark.slow
+def test_same_seed_same_result():
+    x, y = _data()
+    a = train_model("cnn", x, y, QUICK, seed=3, arch_kwargs=_tiny("cnn"))
+    b = train_model("cnn", x, y, QUICK, seed=3, arch_kwargs=_tiny("cnn"))
+    ea = evaluate_model(a.model, x, y, measure_throughput=False)
+    eb = evaluate_model(b.model, x, y, measure_throughput=False)
+    assert ea["accuracy"] == eb["accuracy"]
+    np.testing.assert_allclose(ea["probs"], eb["probs"], atol=1e-5)
+    np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=1e-5)
+    c = train_model("cnn", x, y, QUICK, seed=4, arch_kwargs=_tiny("cnn"))
+    assert not np.allclose(c.history["loss"], a.history["loss"], rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_two_seeds_give_mean_and_std():
+    x, y = _data()
+    result = compare(["fnn1d"], data=(x, y), protocol=QUICK, seeds=(0, 1), progress=False,
+                     arch_kwargs={"fnn1d": _tiny("fnn1d")})
+    runs = result.runs
+    assert runs["seed"].tolist() == [0, 1]
+    row = result.table.iloc[0]
+    assert row["accuracy"] == pytest.approx(runs["accuracy"].mean())
+    assert row["train_seconds"] == pytest.approx(runs["train_seconds"].mean())
+    assert row["train_seconds_std"] == pytest.approx(runs["train_seconds"].std(ddof=1))
+    for col in ("accuracy_std", "macro_f1_std", "confidence_std", "train_seconds_std", "peak_memory_mb_std"):
+        assert col in result.table.columns
+    assert len(result.histories["fnn1d"]) == 2
+
+
+@pytest.mark.slow
+def test_ordered_series_gets_transition_metrics_and_series_layouts():
+    x, y = _data(n=48)
+    result = compare(["transformer", "lstm"], data=(x, y), ordered=True, protocol=QUICK, progress=False,
+                     arch_kwargs={"transformer": _tiny("transformer"), "lstm": _tiny("lstm")})
+    table = result.table.set_index("model")
+    assert table["confidence"].between(0, 1).all()
+    assert table["boundary"].notna().all()
+    assert result.ordered and np.all(np.diff(result.test_indices) > 0)  # hold-out kept in order
+    assert result.models["transformer"].inputs[0].shape[1:] == (None, POINTS)  # series mode
+
+
+@pytest.mark.slow
+def test_multiclass():
+    x, y = _data(n=45, classes=3)
+    result = compare(["fnn1d"], data=(x, y), protocol=QUICK, progress=False,
+                     arch_kwargs={"fnn1d": _tiny("fnn1d")})
+    assert result.predictions["fnn1d"].shape[-1] == 3
+    assert 0 <= result.table["macro_f1"].iloc[0] <= 1
+
+
+@pytest.mark.slow
+def test_paper_protocol_tests_on_all_spectra_in_order(monkeypatch):
+    x, y = _data(n=64)
+    originals = np.r_[np.arange(16), 32 + np.arange(15)]
+
+    def paper_training_set(dataset, n_sim=50):
+        x0, y0 = np.asarray(dataset.intensities)[originals], np.asarray(dataset.labels)[originals]
+        rng = np.random.default_rng(0)
+        x2 = np.concatenate([x0] + [x0 + rng.random(x0.shape).astype("float32") / 6 for _ in range(n_sim)])
+        return x2, np.tile(y0, n_sim + 1), np.tile(originals, n_sim + 1)
+
+    fake = SimpleNamespace(paper_training_set=paper_training_set, PAPER_N_SIM={}, PAPER_EPOCHS={"cnn": 5})
+    monkeypatch.setattr(protocols, "_data_protocol", lambda: fake)
+    ds = SimpleNamespace(axis=np.arange(POINTS, dtype=float), intensities=x, labels=y, class_names=["a", "b"],
+                         order=np.arange(len(y)), name="toy")
+    result = compare(["cnn", "transformer"], data=ds, protocol=PaperProtocol(n_sim=1, epochs=3), progress=False,
+                     arch_kwargs={"cnn": _tiny("cnn"), "transformer": _tiny("transformer")})
+    table = result.table.set_index("model")
+    assert (table["n_test"] == 64).all() and (table["n_train"] == 62).all()
+    assert (table["epochs"] == 3).all()
+    assert table["confidence"].notna().all()
+    # full batch: one optimiser step per epoch
+    assert int(result.models["cnn"].optimizer.iterations.numpy()) == 3
+    assert int(result.models["transformer"].optimizer.iterations.numpy()) == 3
+
+
+@pytest.mark.slow
+def test_every_registered_model_at_tiny_size():
+    names = [m for m in spectra_zoo.list_models() if not m.endswith("_ssl")]
+    x, y = _data(n=32, points=512)
+    kwargs = {m: _tiny(m) for m in names}
+    result = compare("all", data=(x, y), ordered=True, protocol=ModernProtocol(epochs=1, batch_size=8, augment=False),
+                     quick=True, progress=False, arch_kwargs=kwargs)
+    assert result.table["model"].tolist() == names
+    assert result.table["accuracy"].notna().all() and (result.table["params"] > 0).all()
