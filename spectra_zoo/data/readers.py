@@ -17,7 +17,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -194,7 +194,10 @@ def _parse_fast(text, skip_header, comments, delimiter, need):
     start = skip_header if skip_header is not None else _first_data_line(lines, comments, need)
     if start is None or start >= len(lines):
         return None
-    probe = next((ln for ln in lines[start:] if ln.strip() and not (comments and ln.lstrip().startswith(comments))), "")
+    probe = next(
+        (ln for ln in lines[start:] if ln.strip() and not (comments and ln.lstrip().startswith(comments))),
+        "",
+    )
     if delimiter is None:
         if ";" in probe or ("," in probe and re.search(r"\d,\d+\s", probe + " ") and "\t" in probe):
             return None  # decimal commas or mixed separators: careful path
@@ -329,7 +332,10 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
         if fixed is None:
             i = int(np.argmax(short))
             if short.all():
-                msg = f"has only {int(n_tok.max())} column(s); need {need} (axis column {ax_col}, intensity column {y_col})"
+                msg = (
+                    f"has only {int(n_tok.max())} column(s); need {need} "
+                    f"(axis column {ax_col}, intensity column {y_col})"
+                )
             else:
                 msg = f"has {int(n_tok[i])} column(s) where {need} are needed: {stripped.iloc[i][:60]!r}"
             raise SpectraFileError(msg, path, int(stripped.index[i]))
@@ -691,6 +697,13 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
         raise SpectraFileError("does not exist or is not a file", path)
     if layout not in ("rows", "columns", "long"):
         raise SpectraInputError(f"layout must be 'rows', 'columns' or 'long'; got {layout!r}.")
+    unknown = set(grid_kwargs) - {"axis_range", "n_points", "step", "on_uncovered"}
+    if unknown:
+        raise TypeError(f"load_csv got unexpected arguments {sorted(unknown)}")
+    if grid_kwargs and layout != "long":
+        raise SpectraInputError(
+            f"{sorted(grid_kwargs)} apply to layout='long' only; crop or resample the SpectraSet instead."
+        )
     text = _read_text(path)
     all_lines = _split_lines(text)
     skip = 0

@@ -9,7 +9,6 @@ import pytest
 from spectra_zoo._validation import SpectraInputError
 from spectra_zoo.data import (
     SpectraFileError,
-    SpectraSet,
     load,
     load_csv,
     load_folder,
