@@ -46,3 +46,22 @@ def shared_data():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+_STRATEGY = []
+
+
+@pytest.fixture
+def mirrored():
+    """The one ``MirroredStrategy`` over two logical CPUs shared by the whole suite.
+
+    Two MirroredStrategy objects in one process hand out the same collective
+    instance keys, and TF aborts with "Shape mismatch in the collective instance"
+    when both are used; so every test that needs distribution takes this fixture.
+    """
+    devices = tf.config.list_logical_devices("CPU")
+    if len(devices) < 2:
+        pytest.skip("needs two logical CPU devices")
+    if not _STRATEGY:
+        _STRATEGY.append(tf.distribute.MirroredStrategy([d.name for d in devices[:2]]))
+    return _STRATEGY[0]

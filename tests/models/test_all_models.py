@@ -145,11 +145,8 @@ def test_export_saved_model_loads_without_spectra_zoo(name, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", MODELS)
-def test_trains_under_mirrored_strategy(name):
-    devices = [d.name for d in tf.config.list_logical_devices("CPU")]
-    assert len(devices) >= 2, "conftest should expose two logical CPUs"
-    strategy = tf.distribute.MirroredStrategy(devices[:2])
-    with strategy.scope():
+def test_trains_under_mirrored_strategy(name, mirrored):
+    with mirrored.scope():
         model = build_tiny(name)
     x, y = random_data(model, n=8)
     if x.ndim == 3:

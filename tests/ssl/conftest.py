@@ -74,21 +74,3 @@ def ssl_dataset(x, external, batch_size=16, **kwargs):
 @pytest.fixture
 def sim():
     return simulated_spectra()
-
-
-_STRATEGY = []
-
-
-@pytest.fixture
-def mirrored():
-    """One MirroredStrategy over two logical CPUs, shared by the tests of this folder.
-
-    Several MirroredStrategy objects in one process can collide in their collective
-    instance keys (TF aborts with a shape mismatch), so it is created once.
-    """
-    devices = tf.config.list_logical_devices("CPU")
-    if len(devices) < 2:
-        pytest.skip("needs two logical CPU devices (set in tests/conftest.py)")
-    if not _STRATEGY:
-        _STRATEGY.append(tf.distribute.MirroredStrategy([d.name for d in devices[:2]]))
-    return _STRATEGY[0]
