@@ -408,12 +408,17 @@ def _resolve_data(data, ordered) -> _Data:
             raise SpectraInputError(f"The dataset {getattr(data, 'name', '')!r} has no labels; compare needs labels.")
         y = np.asarray(data.labels)
         order = getattr(data, "order", None)
-        has_order = order is not None
-        if has_order:
-            # order: a per-spectrum key (acquisition index/time/pressure); sort by it
-            idx = np.argsort(np.asarray(order), kind="stable")
-            if not np.array_equal(idx, np.arange(len(idx))):
-                x, y = x[idx], y[idx]
+        # ``order``: acquisition index per spectrum. One series (unique values): sort by it
+        # and treat the set as ordered. Several series (repeated values, e.g. one index per
+        # run): keep the stored order and treat the set as unordered unless ordered=True.
+        has_order = False
+        if order is not None:
+            order = np.asarray(order)
+            if order.shape == (len(x),) and len(np.unique(order)) == len(order):
+                has_order = True
+                idx = np.argsort(order, kind="stable")
+                if not np.array_equal(idx, np.arange(len(idx))):
+                    x, y = x[idx], y[idx]
         names = getattr(data, "class_names", None)
         return _Data(x, y, list(names) if names is not None else None, getattr(data, "axis", None),
                      has_order if ordered is None else bool(ordered), dataset, str(getattr(data, "name", "dataset")))

@@ -146,6 +146,9 @@ class Protocol:
     """
 
     name = "protocol"
+    #: Decide the binned FCNN's class per spectrum by the majority of its rows (spec 2.8);
+    #: otherwise its own output (mean row probability) is used.
+    binned_row_vote = False
     bn_training_mode_at_test = False
     scale = 1.0
     quick = False
@@ -179,9 +182,9 @@ class Protocol:
     def predict(self, name: str, model, x, *, mode: Optional[str] = None, bn_training_mode: Optional[bool] = None):
         """Class probabilities ``(n, n_classes)`` and labels ``(n,)`` for the spectra ``x``.
 
-        Series-mode models get the layout of :func:`series_layout`; the binned FCNN
-        decides per spectrum by the hard row vote (spec 2.8) and reports the mean
-        row probability. With ``bn_training_mode`` the model is called once with
+        Series-mode models get the layout of :func:`series_layout`; in the paper
+        protocol the binned FCNN decides per spectrum by the hard row vote (spec 2.8)
+        and reports the mean row probability. With ``bn_training_mode`` the model is called once with
         ``training=True`` on the whole test batch (spec 1.4); the batch-norm moving
         statistics it changes are restored afterwards so the returned model is not
         altered.
@@ -200,19 +203,21 @@ class Protocol:
             bn_training_mode = self.bn_training_mode_at_test
         x = np.asarray(x, dtype=np.float32)
         series = name in SERIES_MODELS and (mode or "series") == "series"
-        binned = name in BINNED_MODELS
+        binned = name in BINNED_MODELS and self.binned_row_vote
         target = model
         if binned:
             from spectra_zoo.models.binned import row_model
 
             target = row_model(model, compile=False)
         xin = series_layout(name, x) if series else x
+        # the row model is a plain functional model built on the list ``model.inputs``
+        feed = [xin] if target is not model else xin
         if bn_training_mode:
             snap = _bn_snapshot(model)
-            out = np.asarray(target(xin, training=True))
+            out = np.asarray(target(feed, training=True))
             _bn_restore(snap)
         else:
-            out = np.asarray(target.predict(xin, batch_size=max(1, min(len(xin), 256)), verbose=0))
+            out = np.asarray(target.predict(feed, batch_size=max(1, min(len(xin), 256)), verbose=0))
         if series:
             out = out.reshape((x.shape[0], -1)) if name == "lstm" else out[0]
         if binned:
@@ -443,6 +448,7 @@ class PaperProtocol(Protocol):
     """
 
     name = "paper"
+    binned_row_vote = True
 
     n_sim: Optional[int] = None
     epochs: Optional[int] = None
