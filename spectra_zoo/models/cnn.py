@@ -10,6 +10,20 @@ from spectra_zoo.models._head import build_spectra_model, check_common_args, spe
 from spectra_zoo.registry import register_model
 
 
+def _min_length(specs):
+    """Smallest input length for which every conv + pool stage keeps at least one point."""
+    for length in range(1, 100_000):
+        size = length
+        for _, k, s, pool, _ in specs:
+            size = (size - k) // s + 1 if size >= k else 0
+            if size < pool:
+                break
+            size //= pool
+        else:
+            return length
+    return None
+
+
 @register_model("cnn", tiny={"filters": 8})
 def cnn(
     input_length=4023,
@@ -68,7 +82,7 @@ def cnn(
         if int(x.shape[1]) < pool:
             raise ValueError(
                 f"cnn: input_length={input_length} is too short for this network "
-                "(a feature map shrinks below the pool size); use at least about 64 points."
+                f"(a feature map shrinks below the pool size); use at least {_min_length(specs)} points."
             )
         x = keras.layers.MaxPooling1D(pool, name=f"pool{i}")(x)
     x = keras.layers.Flatten(name="flatten")(x)

@@ -167,6 +167,9 @@ def test_every_model_builds_for_other_lengths(length):
 def test_too_short_input_gives_a_clear_error():
     with pytest.raises(ValueError, match="input_length=100 is too short"):
         spectra_zoo.build_model("resnet", input_length=100)
+    with pytest.raises(ValueError, match="use at least 71 points"):
+        spectra_zoo.build_model("cnn", input_length=70)
+    spectra_zoo.build_model("cnn", input_length=71, compile=False)
 
 
 def test_binned_hard_vote_rule():
@@ -197,6 +200,6 @@ def test_multiclass_heads_use_softmax():
 
 
 def test_binary_heads_use_one_sigmoid_unit():
-    model = spectra_zoo.build_model("cnn", input_length=64)
+    model = spectra_zoo.build_model("cnn", input_length=256)
     assert model.outputs[0].shape[-1] == 1
     assert model.get_layer("classifier").get_config()["activation"] == "sigmoid"
