@@ -80,3 +80,12 @@ def test_batch_norm_sees_all_spectra_of_the_batch(rng):
     flat_x = x.reshape(8, 3)
     expected = (flat_x - flat_x.mean(0)) / np.sqrt(flat_x.var(0) + 1e-6)
     np.testing.assert_allclose(out.reshape(8, 3), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_variable_series_length(rng):
+    # series models train on short series and predict whole time series (e.g. 349 spectra, spec 2.3/2.7)
+    model = per_spectrum_model(None, 10)
+    assert tuple(model.output.shape) == (None, None, 4)
+    for steps in (3, 11):
+        x = rng.normal(size=(2, steps, 10)).astype("float32")
+        assert model.predict(x, verbose=0).shape == (2, steps, 4)
