@@ -133,6 +133,17 @@ def _check_batch(x):
     return x, int(length)
 
 
+def _take(x, idx):
+    """``x[b, idx[b, m]]`` for ``x`` (batch, L) and int32 ``idx`` (batch, M).
+
+    A gather on the flattened array: several times faster on CPU than
+    ``tf.gather(..., batch_dims=1)``.
+    """
+    length = x.shape[-1]
+    rows = tf.range(tf.shape(idx)[0], dtype=tf.int32)[:, None] * length
+    return tf.gather(tf.reshape(x, [-1]), idx + rows)
+
+
 def _lerp(x, pos):
     """Linear interpolation of each row of ``x`` (batch, L) at fractional indices ``pos`` (batch, M).
 
@@ -142,9 +153,24 @@ def _lerp(x, pos):
     pos = tf.clip_by_value(pos, 0.0, length - 1.0)
     i0 = tf.clip_by_value(tf.cast(tf.floor(pos), tf.int32), 0, max(length - 2, 0))
     frac = tf.cast(pos - tf.cast(i0, pos.dtype), x.dtype)
-    v0 = tf.gather(x, i0, batch_dims=1)
-    v1 = tf.gather(x, tf.minimum(i0 + 1, length - 1), batch_dims=1)
+    v0 = _take(x, i0)
+    v1 = _take(x, tf.minimum(i0 + 1, length - 1))
     return v0 + (v1 - v0) * frac
+
+
+def _count_not_above(tau, length):
+    """``searchsorted(tau, t, side='right')`` for t = 0..L-1, i.e. ``#{i: tau_i <= t}``, per row.
+
+    Counting instead of searching: ``tau_i <= t`` iff ``ceil(tau_i) <= t``, so a
+    histogram of ``ceil(tau)`` (one segment sum over all rows) and a cumulative sum
+    give the counts. Equal to ``tf.searchsorted`` for non-decreasing ``tau``.
+    """
+    bins = length + 1
+    c = tf.clip_by_value(tf.cast(tf.math.ceil(tau), tf.int32), 0, length)  # >= L: never counted below
+    batch = tf.shape(tau)[0]
+    flat = tf.reshape(c + tf.range(batch, dtype=tf.int32)[:, None] * bins, [-1])
+    hist = tf.math.unsorted_segment_sum(tf.ones_like(flat), flat, batch * bins)
+    return tf.cumsum(tf.reshape(hist, [batch, bins]), axis=1)[:, :length]
 
 
 def _uniform_int(shape, seed, minval, maxval):
@@ -228,20 +254,31 @@ def _time_warp_draw(seed, batch, length, sigma, knots):
     return {"knot_values": tf.random.stateless_normal([batch, n], seed, mean=1.0, stddev=sigma)}
 
 
+@functools.lru_cache(maxsize=64)
+def _cumulative_spline_matrix(length, n_knots):
+    """``cumsum(spline_matrix, axis=0)``: cumulative sums of the spline as one matrix product."""
+    c = np.cumsum(spline_matrix(length, n_knots), axis=0)
+    c.setflags(write=False)
+    return c
+
+
 def _time_warp_apply(x, d, length, sigma, knots):
-    m = spline_matrix(length, _check_knots(knots) + 2)
-    speed = tf.matmul(tf.cast(d["knot_values"], tf.float64), tf.constant(m.T, dtype=tf.float64))
-    cum = tf.cumsum(speed, axis=1)
+    n = _check_knots(knots) + 2
+    # cumulative speed c_t = sum_{k<=t} s_k as one product with the cumulative spline matrix
+    cum = tf.matmul(tf.cast(d["knot_values"], tf.float64),
+                    tf.constant(_cumulative_spline_matrix(length, n).T, dtype=tf.float64))
     tau = cum * ((length - 1.0) / cum[:, -1:])  # where the original samples sit after warping
-    t = tf.broadcast_to(tf.range(length, dtype=tf.float64)[None, :], tf.shape(tau))
-    # np.interp(t, tau, x): the segment [tau[i], tau[i+1]] containing t, clamped at both ends
-    right = tf.searchsorted(tau, t, side="right")
-    i0 = tf.clip_by_value(right - 1, 0, length - 2)
-    tau0 = tf.gather(tau, i0, batch_dims=1)
-    tau1 = tf.gather(tau, i0 + 1, batch_dims=1)
-    gap = tau1 - tau0
-    frac = tf.clip_by_value(tf.math.divide_no_nan(t - tau0, gap), 0.0, 1.0)
-    return _lerp(x, tf.cast(i0, tf.float64) + frac)
+    # np.interp(t, tau, x) at t = 0..L-1: the segment [tau_i, tau_i+1] that contains t
+    i0 = tf.clip_by_value(_count_not_above(tau, length) - 1, 0, length - 2)
+    flat = i0 + tf.range(tf.shape(x)[0], dtype=tf.int32)[:, None] * length  # indices into the flat rows
+    tau_flat = tf.reshape(tau, [-1])
+    tau0 = tf.gather(tau_flat, flat)
+    tau1 = tf.gather(tau_flat, flat + 1)
+    t = tf.range(length, dtype=tf.float64)[None, :]
+    frac = tf.cast(tf.clip_by_value(tf.math.divide_no_nan(t - tau0, tau1 - tau0), 0.0, 1.0), x.dtype)
+    x_flat = tf.reshape(x, [-1])
+    v0 = tf.gather(x_flat, flat)
+    return v0 + (tf.gather(x_flat, flat + 1) - v0) * frac
 
 
 _register("time_warp", {"sigma": 0.2, "knots": 8},

@@ -136,11 +136,11 @@ def als_baseline(x, lam: float = 1e5, p: float = 0.002, n_iter: int = 10):
     y_flat = y.reshape(total)
 
     w = np.ones(total)
-    ab = penalty.copy()
+    ab = np.empty((3, total), order="F")  # LAPACK layout: no copy inside solveh_banded
     z = y_flat
     for _ in range(int(n_iter)):  # iterations of the algorithm, not spectra
         ab[:2] = penalty[:2]
-        ab[2] = penalty[2] + w
+        np.add(penalty[2], w, out=ab[2])
         z = solveh_banded(ab, w * y_flat, overwrite_ab=True, overwrite_b=True, check_finite=False)
         w = p * (y_flat > z) + (1.0 - p) * (y_flat < z)
     z = z.reshape(n, length)
