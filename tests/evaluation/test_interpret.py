@@ -147,6 +147,7 @@ def test_integrated_gradients_completeness_small_mlp(rng):
         np.testing.assert_allclose(ig.sum(axis=1), expected, atol=2e-4)
 
 
+@pytest.mark.slow
 def test_integrated_gradients_completeness_sc_attention(rng):
     model = tiny("conv_sc_attention")
     x = sample_input(model, rng, n=2)
@@ -181,7 +182,7 @@ def test_attention_maps_shapes_and_rows_sum_to_one(name, expected, rng):
 
 
 def test_attention_maps_match_the_layer_behaviour(rng):
-    """The channel map reproduces the layer output: out = gamma * A X + X."""
+    """The maps reproduce the layers' outputs (channel: out = gamma * A X + X)."""
     model = tiny("conv_sc_attention")
     layer = model.get_layer("channel_attention")
     layer.gamma.assign(0.7)
@@ -190,11 +191,19 @@ def test_attention_maps_match_the_layer_behaviour(rng):
     probe = keras.Model(model.inputs[0], [layer.input, layer.output])
     xin, xout = (keras.ops.convert_to_numpy(t) for t in probe(x))
     np.testing.assert_allclose(0.7 * a @ xin + xin, xout, rtol=1e-4, atol=1e-5)
-    # spatial: with an identity value/output path the layer output is the scores times the tokens
+    # spatial: the maps, applied to the layer's own value and output projections, give its output
     spatial = attention_maps(model, x)["spatial_attention"]
-    assert spatial.shape == (len(x), 2, xin.shape[2], xin.shape[2])
-    other = attention_maps(model, x[::-1])["spatial_attention"]
-    np.testing.assert_allclose(other, spatial[::-1], rtol=1e-4, atol=1e-6)
+    sp_layer = model.get_layer("spatial_attention")
+    probe = keras.Model(model.inputs[0], [sp_layer.input, sp_layer.output])
+    s_in, s_out = (keras.ops.convert_to_numpy(t) for t in probe(x))
+    mha = sp_layer.mha
+    wv, bv = (keras.ops.convert_to_numpy(v) for v in mha._value_dense.weights)
+    wo, bo = (keras.ops.convert_to_numpy(v) for v in mha._output_dense.weights)
+    tokens = s_in.transpose(0, 2, 1)  # (batch, positions, channels)
+    values = np.einsum("bpc,chd->bphd", tokens, wv) + bv
+    mixed = np.einsum("bhqk,bkhd->bqhd", spatial, values)
+    recon = (np.einsum("bqhd,hdc->bqc", mixed, wo) + bo).transpose(0, 2, 1)
+    np.testing.assert_allclose(recon, s_out, rtol=1e-4, atol=1e-5)
 
 
 def test_attention_maps_rejects_models_without_attention(rng):
