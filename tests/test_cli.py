@@ -1,0 +1,111 @@
+"""The spectra-zoo command line: commands, outputs, one-line errors, no silent overwrite."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from spectra_zoo.cli import main
+
+
+@pytest.fixture
+def small_npz(tmp_path):
+    """40 labelled spectra of 128 points: class 1 has its peak further right."""
+    rng = np.random.default_rng(0)
+    y = np.arange(40) % 2
+    grid = np.arange(128)
+    centres = np.where(y == 0, 40, 80)[:, None] + rng.normal(0, 2, (40, 1))
+    x = np.exp(-0.5 * ((grid - centres) / 4.0) ** 2) + 0.05 * rng.normal(size=(40, 128))
+    path = tmp_path / "small.npz"
+    np.savez(path, x=x.astype("float32"), y=y)
+    return path
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_shows_models_and_datasets(capsys):
+    code, out, _ = run_cli(capsys, "list", "models")
+    assert code == 0
+    for name in ("cnn", "lstm", "transformer", "fnn1d", "resnet", "conv_sc_attention", "conv_sct_attention",
+                 "binned_fcnn"):
+        assert f"  {name} " in out
+    code, out, _ = run_cli(capsys, "list", "models", "--pattern", "*attention*")
+    assert "cnn " not in out and "conv_sc_attention" in out
+    code, out, _ = run_cli(capsys, "list", "datasets")
+    assert "hed_ramp" in out and "feo_compression" in out
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["train", "no_such_model", "--out", "{tmp}/o"], "unknown model 'no_such_model'"),
+    (["compare", "--data", "{tmp}/missing_folder", "--out", "{tmp}/o"], "missing_folder"),
+    (["evaluate", "{tmp}/model.txt"], "not a .keras model file"),
+    (["export", "{tmp}/nothing.keras", "{tmp}/sm"], "neither a .keras file nor a pretrained encoder"),
+    (["compare", "--data", "{npz}", "--axis-range", "1", "2", "--out", "{tmp}/o"], "folders of spectrum files only"),
+])
+def test_bad_arguments_give_one_line_and_exit_2(capsys, tmp_path, small_npz, argv, fragment):
+    argv = [a.format(tmp=tmp_path, npz=small_npz) for a in argv]
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert fragment in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_argparse_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["compare", "--protocol", "nonsense"])
+    assert info.value.code == 2
+
+
+def test_existing_output_folder_is_not_overwritten(capsys, tmp_path, small_npz):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "precious.txt").write_text("keep me")
+    code, _, err = run_cli(capsys, "compare", "--data", str(small_npz), "--models", "cnn", "--out", str(out))
+    assert code == 2 and "--overwrite" in err
+    assert (out / "precious.txt").read_text() == "keep me"
+
+
+@pytest.mark.slow
+def test_compare_train_evaluate_export_round_trip(capsys, tmp_path, small_npz):
+    report = tmp_path / "cmp"
+    code, out, err = run_cli(capsys, "compare", "--data", str(small_npz), "--models", "cnn", "fnn1d",
+                             "--epochs", "2", "--quick", "--out", str(report))
+    assert code == 0, err
+    assert (report / "report.md").is_file() and (report / "results.csv").is_file()
+    table = json.loads((report / "results.json").read_text())["table"]
+    assert sorted(row["model"] for row in table) == ["cnn", "fnn1d"]
+    assert "| cnn " in out
+
+    trained = tmp_path / "train"
+    code, _, err = run_cli(capsys, "train", "cnn", "--data", str(small_npz), "--epochs", "2", "--quick",
+                           "--no-figures", "--out", str(trained))
+    assert code == 0, err
+    model_path = trained / "model.keras"
+    assert model_path.is_file()
+
+    metrics_dir = tmp_path / "metrics"
+    code, out, err = run_cli(capsys, "evaluate", str(model_path), "--data", str(small_npz), "--out", str(metrics_dir))
+    assert code == 0, err
+    metrics = json.loads((metrics_dir / "metrics.json").read_text())
+    assert 0.0 <= metrics["accuracy"] <= 1.0
+
+    code, _, err = run_cli(capsys, "export", str(model_path), str(tmp_path / "served"))
+    assert code == 0, err
+    assert (tmp_path / "served" / "saved_model.pb").is_file()
+    code, _, err = run_cli(capsys, "export", str(model_path), str(tmp_path / "served"))
+    assert code == 2 and "--overwrite" in err
+
+
+def test_console_script_help():
+    result = subprocess.run([sys.executable, "-m", "spectra_zoo.cli", "--help"], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0
+    for command in ("list", "compare", "train", "evaluate", "pretrain", "export"):
+        assert command in result.stdout
