@@ -121,11 +121,12 @@ def _to_numbers(tokens: pd.Series):
 def _split_tokens(lines: pd.Series, delimiter) -> pd.DataFrame:
     if lines.empty:
         return pd.DataFrame(index=lines.index)
-    if delimiter is None:
-        parts = lines.str.split(r"[\s,;]+", regex=True)
-    else:
-        parts = lines.str.split(re.escape(delimiter), regex=True).apply(lambda p: [t.strip() for t in p])
-    return pd.DataFrame(parts.tolist(), index=lines.index)
+    pattern = r"[\s,;]+" if delimiter is None else re.escape(delimiter)
+    tokens = lines.astype(object).str.split(pattern, regex=True, expand=True)  # short rows padded with None
+    tokens.columns = range(tokens.shape[1])
+    if delimiter is not None:
+        tokens = tokens.apply(lambda col: col.str.strip())
+    return tokens.astype(object).where(tokens.notna(), None)
 
 
 def _fixed_width_fix(raw: pd.Series, tokens: pd.DataFrame, short_rows: np.ndarray):
@@ -276,6 +277,8 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
     if skip_header is not None:
         skip_header = int(skip_header)
         lines = lines.iloc[skip_header:]
+        if lines.empty or not lines.str.strip().any():
+            raise SpectraFileError(f"has no data lines after the {skip_header} header lines", path)
     body = lines.str.partition(comments)[0] if comments else lines
     raw = body.str.rstrip()
     stripped = raw.str.strip()
@@ -631,7 +634,7 @@ def _numeric_frame(df: pd.DataFrame, path, lines_of: np.ndarray, what="cell") ->
     """Convert a frame of strings to float64; text raises with file + line (``lines_of[row]``)."""
     out = np.empty(df.shape, dtype=np.float64)
     for j, c in enumerate(df.columns):
-        col = df[c].astype(object)
+        col = df.iloc[:, j].astype(object)
         col = col.where(col.notna(), "nan").astype(str).reset_index(drop=True)
         vals, bad = _to_numbers(col)
         if bad.any():
@@ -718,7 +721,7 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             df = pd.read_csv(
-                io.StringIO(text), sep=sep, skiprows=skip, header=0, dtype=str,
+                io.StringIO(text), sep=sep, skiprows=skip, header=None, dtype=str,
                 skip_blank_lines=False, engine="python" if sep == r"\s+" else "c",
                 keep_default_na=False, index_col=False,
             )
@@ -732,7 +735,13 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
                     f"row has {fields} fields but the header has {width}", path, k + 1
                 ) from None
         raise SpectraFileError(f"cannot be parsed as CSV: {exc}", path) from exc
-    df.columns = [str(c).strip() for c in df.columns]
+    names = ["" if pd.isna(c) else str(c).strip() for c in df.iloc[0]]
+    duplicated = sorted({c for c in names if names.count(c) > 1})
+    if duplicated:
+        raise SpectraFileError(f"header repeats column name(s) {duplicated}", path, skip + 1)
+    df = df.iloc[1:]
+    df.columns = names
+    df.index = np.arange(len(df))
     first_line = skip + 2  # 1-based line of the first data row
     if len(df):
         blank = df.fillna("").apply(lambda col: col.astype(str).str.strip().eq("")).all(axis=1)
