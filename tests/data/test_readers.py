@@ -406,3 +406,29 @@ def test_hdf5_group_is_not_a_dataset(tmp_path):
         load_hdf5(path, "/entry")
     cube = load_hdf5(path, "/entry/cube")
     assert cube.intensities.shape == (6, 8) and "flattened" in cube.preprocessing
+
+
+def test_load_falls_back_to_builtin_datasets(monkeypatch, tmp_path):
+    import sys
+    import types
+
+    import spectra_zoo
+
+    fake = types.ModuleType("spectra_zoo.datasets")
+    calls = []
+
+    def fake_load(name, **kwargs):
+        calls.append((name, kwargs))
+        from spectra_zoo.data import SpectraSet
+
+        return SpectraSet(np.arange(4.0), np.ones((2, 4)), name=name)
+
+    fake.list_datasets = lambda: ["toy_set"]
+    fake.load = fake_load
+    monkeypatch.setitem(sys.modules, "spectra_zoo.datasets", fake)
+    monkeypatch.setattr(spectra_zoo, "datasets", fake, raising=False)
+    monkeypatch.chdir(tmp_path)
+    s = load("toy_set", seed=3)
+    assert s.name == "toy_set" and calls == [("toy_set", {"seed": 3})]
+    with pytest.raises(SpectraFileError, match=r"not a built-in dataset \(toy_set\)"):
+        load("other_set")
