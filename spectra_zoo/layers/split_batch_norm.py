@@ -29,15 +29,22 @@ class SplitBatchNormalization(keras.layers.BatchNormalization):
         self.num_splits = int(num_splits)
         if self.num_splits < 1:
             raise ValueError(f"num_splits must be >= 1, got {num_splits}.")
+        if self.axis not in (-1,):
+            raise ValueError(
+                f"SplitBatchNormalization normalises the last (channel) axis only; got axis={self.axis!r}."
+            )
 
     def call(self, inputs, training=None, mask=None):
-        if not training or self.num_splits == 1:
+        # a frozen layer runs in inference mode, like keras.layers.BatchNormalization
+        if not training or not self.trainable or self.num_splits == 1:
             return super().call(inputs, training=training, mask=mask)
         batch = ops.shape(inputs)[0]
         divisible = ops.equal(batch % self.num_splits, 0)
         return ops.cond(divisible, lambda: self._split_call(inputs), lambda: super(SplitBatchNormalization, self).call(inputs, training=True))
 
     def _split_call(self, inputs):
+        out_dtype = self.compute_dtype
+        inputs = ops.cast(inputs, "float32")  # statistics in float32 (mixed precision safe)
         s = self.num_splits
         shape = ops.shape(inputs)
         channels = inputs.shape[-1]
@@ -56,7 +63,7 @@ class SplitBatchNormalization(keras.layers.BatchNormalization):
         m = self.momentum
         self.moving_mean.assign(self.moving_mean * m + ops.cast(mean_all, self.moving_mean.dtype) * (1 - m))
         self.moving_variance.assign(self.moving_variance * m + ops.cast(var_all, self.moving_variance.dtype) * (1 - m))
-        return ops.reshape(normed, shape)
+        return ops.cast(ops.reshape(normed, shape), out_dtype)
 
     def get_config(self):
         config = super().get_config()

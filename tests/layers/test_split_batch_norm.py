@@ -144,8 +144,6 @@ def test_rejects_bad_num_splits():
         SplitBatchNormalization(num_splits=0)
 
 
-@pytest.mark.xfail(strict=True, reason="split path ignores self.trainable: a frozen layer still uses batch "
-                                       "statistics and updates the moving statistics in training mode")
 def test_frozen_layer_behaves_like_frozen_batch_norm(rng):
     # keras.layers.BatchNormalization with trainable=False runs in inference mode even when training=True
     # (the usual way to freeze an encoder for fine-tuning); the split subclass should do the same
@@ -158,8 +156,6 @@ def test_frozen_layer_behaves_like_frozen_batch_norm(rng):
     np.testing.assert_allclose(out, (x - mm) / np.sqrt(mv + EPS) * gamma + beta, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason="split path computes in float32 without casting back to the compute "
-                                       "dtype, so under mixed_float16 the two tf.cond branches disagree (TypeError)")
 def test_mixed_precision_in_graph_mode(rng):
     x = (rng.normal(size=(8, 5, 3)) + 1.0).astype("float16")
     layer = SplitBatchNormalization(num_splits=4, epsilon=EPS, dtype="mixed_float16")
@@ -170,8 +166,6 @@ def test_mixed_precision_in_graph_mode(rng):
     np.testing.assert_allclose(out.numpy().astype("float32"), expected, rtol=1e-2, atol=1e-2)
 
 
-@pytest.mark.xfail(strict=True, reason="axis is not validated: axis=1 silently normalises over the last axis "
-                                       "in the split path (or fails with a shape error inside TensorFlow)")
 def test_rejects_axis_other_than_last():
     # the docstring requires axis=-1; a user passing axis=1 should get a clear error, not wrong statistics
     x = np.random.default_rng(0).normal(size=(4, 3, 3)).astype("float32")
