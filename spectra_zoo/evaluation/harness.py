@@ -182,7 +182,8 @@ class TrainedModel:
         peak_memory_mb: Peak process RSS during ``fit`` (see :class:`PeakMemory`).
         memory_method: ``"proc_statm"`` or ``"getrusage"``.
         params: Trainable parameters.
-        n_train: Training spectra (rows of the training matrix; binned: curves).
+        n_train: Spectra the optimiser trained on (rows of the training matrix; binned:
+            curves; validation spectra excluded).
         seed: Seed passed to ``keras.utils.set_random_seed``.
         notes: What the protocol did (layouts, batches).
     """

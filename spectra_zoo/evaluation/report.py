@@ -295,7 +295,9 @@ class ComparisonResult:
                   "for ordered series; params = trainable; epochs = epochs actually run (full batch: "
                   "optimiser steps); train_seconds = wall time of fit; infer_spectra_per_s = test spectra / "
                   "time of one model.predict after a warm-up; peak_memory_mb = peak process RSS during fit "
-                  "(CPU, /proc/self/statm sampled every 5 ms; includes TensorFlow itself).", ""]
+                  "(CPU, /proc/self/statm sampled every 5 ms; includes TensorFlow itself); n_train = spectra the "
+                  "optimiser trained on (paper protocol: rows of the training matrix, binned FCNN: curves; "
+                  "validation spectra excluded); n_test = test spectra.", ""]
         if figures:
             lines += ["## Figures", ""]
             lines += [f"- [{title}]({rel})" for title, rel in figures]

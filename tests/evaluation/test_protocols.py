@@ -215,3 +215,18 @@ def test_bn_training_mode_at_test_changes_bn_model_predictions():
     again = evaluate_model(tm.model, ds.intensities, ds.labels, name="cnn", protocol=PaperProtocol(),
                            measure_throughput=False)
     np.testing.assert_allclose(again["probs"], quirk["probs"], atol=1e-6)
+
+
+def test_paper_plans_with_the_real_data_protocol():
+    data_protocol = pytest.importorskip("spectra_zoo.data.protocol")
+    rng = np.random.default_rng(0)
+    y = (np.arange(349) >= 185).astype(int)  # the spec 1.1 split
+    ds = SimpleNamespace(axis=np.arange(64.0), intensities=rng.random((349, 64)).astype("float32"), labels=y,
+                         class_names=["a", "b"], order=np.arange(349), name="toy349")
+    lstm = PaperProtocol(n_sim=1).plan("lstm", ds.intensities, y, ordered=True, num_classes=2, dataset=ds)
+    assert lstm.x.shape == (31, 2, 64) and lstm.n_train == 62
+    x2, y2, _ = data_protocol.paper_training_set(ds, n_sim=1)
+    np.testing.assert_array_equal(lstm.x.reshape(62, 64), x2)  # row-major: sequence i = rows 2i, 2i+1
+    binned = PaperProtocol().plan("binned_fcnn", ds.intensities, y, ordered=True, num_classes=2, dataset=ds)
+    assert binned.x.shape == (64, 64)  # 4 originals x (15 + 1)
+    assert PaperProtocol().epochs_for("fnn1d") == data_protocol.PAPER_EPOCHS["fnn1d"]
