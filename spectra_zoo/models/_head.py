@@ -26,7 +26,10 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, Optional
 
+import warnings
+
 import keras
+
 import numpy as np
 
 from spectra_zoo._validation import SpectraInputError, check_spectra
@@ -161,7 +164,18 @@ class SpectraModel(keras.Model):
             vx = self._check_x(val[0], name="validation x")
             vy = self._check_y(val[1], vx, name="validation y")
             kwargs["validation_data"] = (vx, vy, *val[2:])
-        return super().fit(x, y, *args, **kwargs)
+        with warnings.catch_warnings():
+            if self._has_dead_parameters():
+                # the spec's counted-but-unused parameters (ConvSC feed-forward block, ResNet's
+                # unused Linear) never get gradients; that is intended, not a user error
+                warnings.filterwarnings("ignore", message="Gradients do not exist for variables")
+            return super().fit(x, y, *args, **kwargs)
+
+    def _has_dead_parameters(self):
+        from spectra_zoo.layers import FeedForwardBlock, UnusedDense
+
+        return any((isinstance(layer, FeedForwardBlock) and not layer.active) or isinstance(layer, UnusedDense)
+                   for layer in self._flatten_layers(include_self=False))
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         x = self._check_x(x)
