@@ -33,3 +33,17 @@ __all__ = [
     "load_encoder",
     "register_model",
 ]
+
+#: Sub-packages imported on first use (``spectra_zoo.datasets.load(...)`` works after
+#: ``import spectra_zoo`` without paying for matplotlib or the simulator up front).
+_LAZY_SUBMODULES = ("data", "datasets", "evaluation", "plotting", "ssl", "layers", "models", "cli")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        module = importlib.import_module(f"spectra_zoo.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'spectra_zoo' has no attribute {name!r}")

@@ -24,12 +24,10 @@ Every builder has the same leading signature::
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any, Dict, Optional
 
-import warnings
-
 import keras
-
 import numpy as np
 
 from spectra_zoo._validation import SpectraInputError, check_spectra
