@@ -191,23 +191,22 @@ def _hed_ramp_arrays():
         data = datasets.load("hed_ramp")
     except (KeyError, ValueError, FileNotFoundError, OSError) as exc:
         pytest.skip(f"hed_ramp dataset not loadable: {exc}")
-    if isinstance(data, dict):
-        x, y = data.get("x"), data.get("y")
-    elif isinstance(data, (tuple, list)):
-        x, y = data[0], data[1]
-    else:
-        x, y = getattr(data, "x", None), getattr(data, "y", None)
+    x = getattr(data, "intensities", None)
+    y = getattr(data, "labels", None)
     if x is None or y is None:
-        pytest.skip("hed_ramp: cannot find x and y in the loaded dataset")
-    return np.asarray(x, dtype="float32"), np.asarray(y)
+        pytest.skip("hed_ramp: the loaded set has no intensities/labels")
+    return np.asarray(x, dtype="float32"), np.asarray(y), getattr(data, "external", None)
 
 
 @pytest.mark.slow
 def test_small_cnn_on_hed_ramp_protocol_finds_transition_near_185():
+    import keras
+
     import spectra_zoo
 
-    x, y = _hed_ramp_arrays()
+    x, y, pressure = _hed_ramp_arrays()
     assert x.shape[0] == N
+    assert int(np.argmax(y)) == SPLIT  # the simulated labels switch at 185
     # spec 1.1: every 10th spectrum, without 160-190, + noisy copies U[0, 1/6)
     train = np.r_[np.arange(0, 160, 10), np.arange(200, 349, 10)]
     rng = np.random.default_rng(0)
@@ -215,7 +214,15 @@ def test_small_cnn_on_hed_ramp_protocol_finds_transition_near_185():
     x2 = np.concatenate(copies)
     y2 = np.tile((train >= SPLIT).astype("float32"), len(copies))
     model = spectra_zoo.build_model("cnn", input_length=x.shape[1], filters=8)
-    model.fit(x2, y2, epochs=8, batch_size=len(x2), verbose=0)
-    probs = model.predict(x, batch_size=N, verbose=0)
-    est = estimate_transition(probs, n_boot=200)
-    assert abs(est.index - SPLIT) <= 8
+    model.fit(x2, y2, epochs=15, batch_size=len(x2), verbose=0)
+    # spec 1.4 quirk: predict in training mode on the whole 349-spectrum batch (batch-norm
+    # statistics of the test batch); after 15 full-batch steps the running statistics are
+    # not yet usable for eval-mode predictions
+    probs = keras.ops.convert_to_numpy(model(x, training=True))
+    est = estimate_transition(probs, index=pressure, n_boot=200, units="GPa")
+    # 50 % rB1 at spectrum 185 in the simulation (coexistence 181-189); a small CNN trained
+    # without the spectra 160-190 places the switch within about ten spectra of it
+    assert abs(est.index - SPLIT) <= 15, str(est)
+    assert est.contrast > 0.5 and est.high - est.low <= 20, str(est)
+    if pressure is not None:
+        assert est.value == pytest.approx(np.interp(est.t0, np.arange(N), pressure))
