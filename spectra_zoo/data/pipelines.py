@@ -240,13 +240,13 @@ def self_supervised_dataset(x, external=None, batch_size=64, k_views=6, piece_si
     def make_batch(batch, seed_pair):
         xb, eb = batch
         b = tf.shape(xb)[0]
-        s_aug, s_start1, s_start2 = tf.unstack(tf.random.experimental.stateless_split(seed_pair, 3), num=3)
+        s_aug, s_start1, s_start2 = tf.unstack(tf.random.experimental.stateless_split(seed_pair, 3, alg="philox"), num=3)
         stacked = tf.concat([xb, xb, tf.repeat(xb, k, axis=0)], axis=0)  # (b*(k+2), L)
         augmented = augmenter(stacked, s_aug)
         view1, view2 = augmented[:b], augmented[b:2 * b]
         views = tf.reshape(augmented[2 * b:], [b, k, length])  # sample-major: row i*k + j -> [i, j]
-        start1 = tf.random.stateless_uniform([b, k], s_start1, minval=0, maxval=length - w, dtype=tf.int32)
-        start2 = tf.random.stateless_uniform([b, k], s_start2, minval=0, maxval=length - w, dtype=tf.int32)
+        start1 = tf.random.stateless_uniform([b, k], s_start1, minval=0, maxval=length - w, dtype=tf.int32, alg="philox")
+        start2 = tf.random.stateless_uniform([b, k], s_start2, minval=0, maxval=length - w, dtype=tf.int32, alg="philox")
         offsets = tf.range(w, dtype=tf.int32)
         piece1 = tf.gather(views, start1[..., None] + offsets, batch_dims=2)
         piece2 = tf.gather(views, start2[..., None] + offsets, batch_dims=2)

@@ -191,7 +191,7 @@ def test_augmenter_order_seeds_and_config():
     assert aug.steps[0][2] == {"sigma": 0.3, "knots": 4} and aug.steps[1][2] == {"sigma": 0.2, "knots": 8}
     out = aug(x, [0, 1]).numpy()
     # the composition equals the two functions with the split seeds
-    s0, s1 = tf.unstack(tf.random.experimental.stateless_split(tf.constant([0, 1], tf.int64), 2))
+    s0, s1 = A._split([0, 1], 2)
     manual = A.time_warp(A.magnitude_warp(x, s0, sigma=0.3, knots=4), s1, sigma=0.2, knots=8).numpy()
     np.testing.assert_allclose(out, manual, rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(aug(x, [0, 1]).numpy(), out)
@@ -219,7 +219,7 @@ def test_random_choice_picks_one_option_per_spectrum():
     options = [("scaling", 1.0, {"sigma": 0.4}), ("cutout", 1.0, {"ratio": 0.2})]
     choice = RandomChoice(options)
     out = choice(x, [4, 4]).numpy()
-    seeds = tf.unstack(tf.random.experimental.stateless_split(tf.constant([4, 4], tf.int64), 4))
+    seeds = A._split([4, 4], 4)
     candidates = [A.augment(n, x, s, p=p, **kw).numpy() for (n, p, kw), s in zip(options, seeds)]
     match = [np.all(np.isclose(out, c), axis=1) for c in candidates]
     assert np.all(match[0] | match[1])
@@ -227,3 +227,12 @@ def test_random_choice_picks_one_option_per_spectrum():
     nested = Augmenter([choice, ("jitter", 0.5, {"sigma": 0.01})])
     restored = Augmenter.from_config(nested.get_config())
     np.testing.assert_array_equal(restored(x, [1, 1]).numpy(), nested(x, [1, 1]).numpy())
+
+
+@pytest.mark.parametrize("name", ["time_warp", "window_warp", "peak_shift"])
+def test_xla_switch_does_not_change_results(name, monkeypatch):
+    x = batch()
+    with_xla = A.augment(name, x, [8, 9], p=0.5).numpy()
+    monkeypatch.setattr(A, "JIT_COMPILE", False)
+    without = A.augment(name, x, [8, 9], p=0.5).numpy()
+    np.testing.assert_allclose(with_xla, without, rtol=1e-5, atol=1e-5)
