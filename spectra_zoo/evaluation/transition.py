@@ -5,7 +5,7 @@ class-0 predictions (spec 1.4), a single index without uncertainty. Here the
 per-spectrum probabilities of the later phase, in acquisition order, are fitted
 by maximum likelihood with
 
-* ``"logistic"``: a logistic step ``p(i) = 1 / (1 + exp(-(i - t0) / w))``; the
+* ``"logistic"``: a logistic step ``p(i) = lo + (hi - lo) / (1 + exp(-(i - t0) / w))``; the
   transition lies between two spectra at ``t0`` and its width ``w`` says how sharp
   it is; or
 * ``"changepoint"``: two constant segments, the split maximising the two-segment
@@ -14,9 +14,10 @@ by maximum likelihood with
 The probabilities are treated as soft Bernoulli targets (cross-entropy
 likelihood), so hard 0/1 predictions work too. The uncertainty interval comes
 from a bootstrap over the spectra: each replicate re-weights the spectra with
-multinomial counts and is refitted; all replicates are fitted at once (one
-separable, convex L-BFGS-B problem for the logistic model, cumulative sums for
-the change point).
+multinomial counts and is refitted; all replicates are fitted at once
+(vectorised Fisher scoring with per-replicate Levenberg-Marquardt damping for the
+logistic model, weighted cumulative sums for the change point). The logistic
+model has free plateaus ``lo``/``hi`` (see :func:`estimate_transition`).
 
 Example:
     >>> from spectra_zoo.evaluation.transition import estimate_transition
@@ -288,6 +289,15 @@ def estimate_transition(probs, index=None, level: float = 0.95, n_boot: int = 10
                         method: str = "logistic", later_class: int = 1,
                         units: Optional[str] = None) -> TransitionEstimate:
     """Estimate where an ordered series of spectra changes phase, with a bootstrap interval.
+
+    The logistic model is ``p(i) = lo + (hi - lo) / (1 + exp(-(i - t0) / w))`` with
+    ``w >= MIN_WIDTH`` and plateaus ``lo, hi`` in (0, 1) (a classifier's
+    probabilities rarely sit exactly at 0 and 1; fixing the plateaus at 0/1 would
+    widen ``w`` and bias ``t0``). The change point splits the series into two
+    constant segments. Both maximise the Bernoulli (cross-entropy) likelihood of
+    the probabilities as soft targets. The interval is the central ``level``
+    quantile range of ``t0`` over ``n_boot`` case-bootstrap replicates (spectra
+    resampled with replacement, keeping their positions).
 
     Args:
         probs: Per-spectrum probabilities of the later phase in acquisition order:
