@@ -20,7 +20,7 @@ did it: for each spectrum, draw the random numbers with ``np.random``, build a
 ``scipy.interpolate.CubicSpline`` per spectrum, ``np.interp`` per spectrum.
 
 Usage:
-    python benchmarks/bench_augment.py            # 349 spectra, 3 timed epochs
+    python benchmarks/bench_augment.py            # 1024 spectra, 3 timed epochs
     python benchmarks/bench_augment.py --quick    # fewer spectra and epochs
 """
 
@@ -134,13 +134,13 @@ def patterns(n, length=LENGTH, seed=0):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--quick", action="store_true", help="short run")
-    parser.add_argument("--n", type=int, default=349, help="spectra in the set")
+    parser.add_argument("--n", type=int, default=1024, help="spectra in the set")
     parser.add_argument("--epochs", type=int, default=3, help="timed tf.data epochs")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--numpy-n", type=int, default=200, help="spectra for the numpy loop")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--numpy-n", type=int, default=150, help="spectra for the numpy loop")
     args = parser.parse_args()
     if args.quick:
-        args.n, args.epochs, args.numpy_n = 256, 2, 60
+        args.n, args.epochs, args.numpy_n = 512, 2, 40
 
     import tensorflow as tf
 
@@ -150,8 +150,11 @@ def main():
     x = patterns(args.n)
     print(f"{args.n} spectra x {LENGTH} points, batch {args.batch_size}, {args.epochs} timed epoch(s); "
           f"numpy loop on {args.numpy_n} spectra")
+    from spectra_zoo.data import augment
+
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
-          f"TensorFlow {tf.__version__}, load average {os.getloadavg()[0]:.1f}")
+          f"TensorFlow {tf.__version__}, load average {os.getloadavg()[0]:.1f}, "
+          f"XLA for the deterministic part: {augment.JIT_COMPILE}")
     presets = {"pretraining": Augmenter.pretraining(), "G2": Augmenter.group("G2")}
 
     rows = []
