@@ -358,6 +358,8 @@ class ModernProtocol(Protocol):
                 notes += ", diffraction augmentation"
         if data_y is not None:
             fit_kwargs.update(batch_size=self.batch_size, shuffle=True)
+        else:
+            fit_kwargs["shuffle"] = False  # the pipeline shuffles every epoch itself
         return TrainingPlan(build_kwargs, data_x, data_y, fit_kwargs, callbacks, n_train=len(tr), notes=notes)
 
 

@@ -163,3 +163,12 @@ def test_every_registered_model_at_tiny_size():
                      quick=True, progress=False, arch_kwargs=kwargs)
     assert result.table["model"].tolist() == names
     assert result.table["accuracy"].notna().all() and (result.table["params"] > 0).all()
+
+
+@pytest.mark.slow
+def test_modern_protocol_trains_through_the_augmenting_pipeline():
+    pytest.importorskip("spectra_zoo.data.pipelines")
+    x, y = _data()
+    tm = train_model("cnn", x, y, ModernProtocol(epochs=2, batch_size=8, augment=True), arch_kwargs=_tiny("cnn"))
+    assert "diffraction augmentation" in tm.notes
+    assert tm.epochs >= 1 and "val_loss" in tm.history
