@@ -1,5 +1,6 @@
 """Tests of the comparison harness: train_model, evaluate_model, compare."""
 
+import importlib.util
 from types import SimpleNamespace
 
 import numpy as np
@@ -172,3 +173,15 @@ def test_modern_protocol_trains_through_the_augmenting_pipeline():
     tm = train_model("cnn", x, y, ModernProtocol(epochs=2, batch_size=8, augment=True), arch_kwargs=_tiny("cnn"))
     assert "diffraction augmentation" in tm.notes
     assert tm.epochs >= 1 and "val_loss" in tm.history
+
+
+@pytest.mark.slow
+def test_compare_writes_report_with_feature_importance(tmp_path):
+    x, y = _data()
+    out = tmp_path / "run"
+    compare(["fnn1d"], data=(x, y), protocol=ModernProtocol(epochs=1, batch_size=8, augment=False), out=out,
+            progress=False, arch_kwargs={"fnn1d": _tiny("fnn1d")}, command="spectra-zoo compare fnn1d")
+    assert (out / "report.md").is_file() and (out / "results.csv").is_file()
+    assert "spectra-zoo compare fnn1d" in (out / "report.md").read_text()
+    if importlib.util.find_spec("spectra_zoo.evaluation.interpret") is not None:
+        assert (out / "figures" / "feature_importance.png").is_file()
