@@ -98,9 +98,11 @@ def _command_line():
     return "spectra-zoo " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
-def _protocol(args):
+def _protocol(args, dataset=None):
     from spectra_zoo.evaluation.protocols import ModernProtocol, PaperProtocol
 
+    if args.protocol == "auto":
+        args.protocol = "paper" if dataset is not None and dataset.name == "hed_ramp" else "modern"
     if args.protocol == "paper":
         return PaperProtocol(quick=args.quick)
     kwargs = {}
@@ -151,7 +153,7 @@ def cmd_compare(args):
         raise CLIError("--protocol paper reproduces the published study on the built-in hed_ramp data; "
                        "use --protocol modern for other data.")
     models = args.models or "all"
-    result = compare(models, data=dataset, protocol=_protocol(args), seeds=tuple(args.seeds), out=None,
+    result = compare(models, data=dataset, protocol=_protocol(args, dataset), seeds=tuple(args.seeds), out=None,
                      quick=args.quick, progress=True, command=_command_line(), keep_models=False)
     result.save(out, overwrite=args.overwrite, figures=not args.no_figures)
     print(result.to_markdown())
@@ -168,7 +170,7 @@ def cmd_train(args):
     out = _check_out(args.out, args.overwrite)
     dataset = load_data(args.data, args)
     _labels_or_fail(dataset, "train")
-    result = compare([args.model], data=dataset, protocol=_protocol(args), seeds=(args.seed,), quick=args.quick,
+    result = compare([args.model], data=dataset, protocol=_protocol(args, dataset), seeds=(args.seed,), quick=args.quick,
                      progress=True, command=_command_line(), keep_models=True)
     result.save(out, overwrite=args.overwrite, figures=not args.no_figures)
     model = result.models[args.model]
@@ -315,9 +317,10 @@ def build_parser():
     p = sub.add_parser("compare", help="train and compare models on one dataset; writes a report")
     p.add_argument("--models", nargs="+", help="model names (default: all)")
     _add_data_args(p, "hed_ramp")
-    p.add_argument("--protocol", choices=("modern", "paper"), default="modern",
+    p.add_argument("--protocol", choices=("auto", "modern", "paper"), default="auto",
                    help="modern: mini-batches, validation split, early stopping, augmentation; "
-                        "paper: the published protocol on hed_ramp (SEED_SPEC 2.9)")
+                        "paper: the published protocol on hed_ramp (SEED_SPEC 2.9); "
+                        "auto (default): paper on hed_ramp, modern otherwise")
     p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds (several give mean and spread)")
     p.add_argument("--epochs", type=int, help="modern protocol: maximum epochs")
     p.add_argument("--batch-size", type=int, help="modern protocol: batch size")
@@ -329,7 +332,8 @@ def build_parser():
     p = sub.add_parser("train", help="train one model; saves model.keras and a report")
     p.add_argument("model", help="model name (spectra-zoo list models)")
     _add_data_args(p, "hed_ramp")
-    p.add_argument("--protocol", choices=("modern", "paper"), default="modern")
+    p.add_argument("--protocol", choices=("auto", "modern", "paper"), default="auto",
+                   help="auto (default): the paper protocol on hed_ramp, modern otherwise")
     p.add_argument("--epochs", type=int, help="modern protocol: maximum epochs")
     p.add_argument("--batch-size", type=int, help="modern protocol: batch size")
     p.add_argument("--seed", type=int, default=0)

@@ -30,15 +30,29 @@ from spectra_zoo.evaluation.report import ComparisonResult, ReportExistsError
 _LAZY_SUBMODULES = ("metrics", "transition", "interpret", "harness", "protocols", "report")
 
 
+#: Public names of the lazily imported submodules, resolved on first use.
+_LAZY_NAMES = {
+    "TransitionConfidence": "metrics", "classification_metrics": "metrics", "predict_classes": "metrics",
+    "transition_confidence": "metrics",
+    "TransitionEstimate": "transition", "estimate_transition": "transition",
+    "GradientImportance": "interpret", "ImportanceTable": "interpret", "attention_maps": "interpret",
+    "gradient_importance": "interpret", "importance_table": "interpret", "integrated_gradients": "interpret",
+}
+
+
 def __getattr__(name):  # PEP 562: import metrics / transition / interpret on first use
     if name in _LAZY_SUBMODULES:
         module = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
         return module
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = [
+__all__ = sorted(_LAZY_NAMES) + [
     "BinnedBreakRule",
     "ComparisonResult",
     "ModernProtocol",

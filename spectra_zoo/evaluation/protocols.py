@@ -141,8 +141,9 @@ class Protocol:
     * ``bn_training_mode_at_test``: predict with ``model(x, training=True)`` on the
       whole test batch (spec 1.4 quirk: batch norm uses the test batch statistics).
     * ``scale``: fraction of the epochs (and, in the paper protocol, of ``N_sim``) to run.
-    * ``quick``: a smoke-test version for CI (at most 2 epochs, 1 noisy copy, 5 binned
-      iterations).
+    * ``quick``: a first look in a few minutes on 2 CPU cores (paper protocol: at most 5
+      noisy copies and 100 binned iterations, the paper's epochs otherwise, since full-batch
+      epochs on few rows are cheap; modern protocol: at most 3 epochs).
     """
 
     name = "protocol"
@@ -158,7 +159,7 @@ class Protocol:
             raise ProtocolError(f"scale must be a number in (0, 1], got {self.scale!r}.")
 
     # -- helpers ----------------------------------------------------------------------
-    def scaled_epochs(self, epochs: int, quick_cap: int = 2) -> int:
+    def scaled_epochs(self, epochs: int, quick_cap: int = 3) -> int:
         """``epochs`` after ``scale`` and ``quick`` (at least 1)."""
         n = max(1, int(math.ceil(epochs * self.scale)))
         return min(n, quick_cap) if self.quick else n
@@ -443,7 +444,8 @@ class PaperProtocol(Protocol):
         binned_loss_threshold: Loss break rule (0.15).
         binned_accuracy_threshold: Accuracy break rule (0.99).
         scale: Fraction of epochs and ``N_sim`` (CI).
-        quick: Smoke-test sizes (2 epochs, ``N_sim`` = 1, 5 binned iterations).
+        quick: A first look: ``N_sim`` at most 5 (186 rows), binned FCNN at most 100
+            iterations, the paper's epochs otherwise.
 
     Example:
         >>> result = compare("all", data="hed_ramp", protocol=PaperProtocol())
@@ -479,14 +481,15 @@ class PaperProtocol(Protocol):
         if n == 0:
             return 0
         n = max(1, int(math.ceil(n * self.scale)))
-        return min(n, 1) if self.quick else n
+        return min(n, 5) if self.quick else n
 
     def epochs_for(self, name: str) -> int:
         """Epochs (full-batch steps) for ``name`` after ``scale``/``quick``."""
         if name in BINNED_MODELS:
             cap = self.epochs if self.epochs is not None else self.binned_max_iterations
-            return self.scaled_epochs(cap, quick_cap=5)
-        return self.scaled_epochs(self.epochs if self.epochs is not None else paper_epochs(name))
+            return self.scaled_epochs(cap, quick_cap=100)
+        epochs = self.epochs if self.epochs is not None else paper_epochs(name)
+        return self.scaled_epochs(epochs, quick_cap=epochs)
 
     def training_rows(self, name: str, dataset):
         """The paper's training matrix for ``name``: ``(x, y)`` (binned: the 64 curves)."""

@@ -6,6 +6,7 @@ from spectra_zoo.layers.binned_dense import BinnedDense
 from spectra_zoo.layers.channel_attention import ChannelAttention
 from spectra_zoo.layers.feed_forward import FeedForwardBlock
 from spectra_zoo.layers.learned_bin_weighting import LearnedBinWeighting
+from spectra_zoo.layers.normalization import SpectraNormalization
 from spectra_zoo.layers.positional_encoding import SinusoidalPositionalEncoding
 from spectra_zoo.layers.sc_fusion import SpatialChannelFusion
 from spectra_zoo.layers.series_reshape import BatchToSeries, SeriesToBatch
@@ -25,6 +26,7 @@ __all__ = [
     "SeriesToBatch",
     "SinusoidalPositionalEncoding",
     "SpatialAttention",
+    "SpectraNormalization",
     "SpatialChannelFusion",
     "SplitBatchNormalization",
     "SpectrumToBinRows",
