@@ -151,12 +151,6 @@ def _rows_of(x, subset):
     return np.array([lookup[row.tobytes()] for row in subset], dtype=int)
 
 
-def hed_training_indices(labels):
-    """Spec 1.1: every 10th pattern except 160-190; class-0 ones first, then class 1."""
-    idx = [i for i in range(0, len(labels), 10) if i not in (160, 170, 180, 190)]
-    return np.asarray([i for i in idx if labels[i] == 0] + [i for i in idx if labels[i] == 1])
-
-
 def train_cnn_supervised_hed(args):
     from spectra_zoo import datasets
     from spectra_zoo.models._head import _transfer_weights
@@ -164,14 +158,12 @@ def train_cnn_supervised_hed(args):
     s = datasets.load("hed_ramp")
     x_raw = np.asarray(s.intensities, dtype="float32")
     y = np.asarray(s.labels).astype(int)
+    from spectra_zoo.data.protocol import paper_training_set
+
     n_sim = 5 if args.quick else 50
     epochs = args.epochs or (1 if args.quick else 5)
-    idx = hed_training_indices(y)
-    rng = np.random.default_rng(SEED)
-    originals = x_raw[idx]
-    x_train = np.concatenate([originals] + [originals + rng.uniform(0, 1 / 6, originals.shape).astype("float32")
-                                            for _ in range(n_sim)])
-    y_train = np.tile(y[idx], n_sim + 1)
+    # spec 1.1: 31 representative spectra + n_sim copies with U[0, 1/6) noise, Python-random streams n*1000
+    x_train, y_train, _ = paper_training_set(s, n_sim=n_sim)
     model = spectra_zoo.build_model("cnn", input_length=x_raw.shape[1], num_classes=2)
     t0 = time.time()
     model.fit(x_train, y_train.astype("float32"), epochs=epochs, batch_size=len(x_train), shuffle=False,
@@ -199,7 +191,8 @@ def train_cnn_supervised_hed(args):
                             "optimizer": "Adam lr 2e-3, coupled L2 2e-5 (builder default)",
                             "loss": "binary cross-entropy", "seed": SEED, "training_seconds": seconds,
                             "label_accuracy_on_all_349": round(float(np.mean(pred == y)), 4),
-                            "noise_rng": "numpy default_rng(0) (not the original's Python random streams)"},
+                            "noise_rng": "spec 1.1: the original's Python random streams seeded n*1000 "
+                                         "(spectra_zoo.data.protocol.paper_training_set)"},
         "output": f"(batch, {encoder.outputs[0].shape[-1]}) features below the classifier",
     }
     return encoder, meta, (x_tr, y_tr), test

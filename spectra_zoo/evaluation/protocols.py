@@ -142,7 +142,8 @@ class Protocol:
       whole test batch (spec 1.4 quirk: batch norm uses the test batch statistics).
     * ``scale``: fraction of the epochs (and, in the paper protocol, of ``N_sim``) to run.
     * ``quick``: a first look in a few minutes on 2 CPU cores (paper protocol: at most 5
-      noisy copies and 100 binned iterations, the paper's epochs otherwise, since full-batch
+      noisy copies and 20 binned iterations (the binned FCNN holds
+      points x bins x 150 activations per spectrum and is the slowest model on a CPU), the paper's epochs otherwise, since full-batch
       epochs on few rows are cheap; modern protocol: at most 3 epochs).
     """
 
@@ -444,7 +445,7 @@ class PaperProtocol(Protocol):
         binned_loss_threshold: Loss break rule (0.15).
         binned_accuracy_threshold: Accuracy break rule (0.99).
         scale: Fraction of epochs and ``N_sim`` (CI).
-        quick: A first look: ``N_sim`` at most 5 (186 rows), binned FCNN at most 100
+        quick: A first look: ``N_sim`` at most 5 (186 rows), binned FCNN at most 20
             iterations, the paper's epochs otherwise.
 
     Example:
@@ -487,7 +488,7 @@ class PaperProtocol(Protocol):
         """Epochs (full-batch steps) for ``name`` after ``scale``/``quick``."""
         if name in BINNED_MODELS:
             cap = self.epochs if self.epochs is not None else self.binned_max_iterations
-            return self.scaled_epochs(cap, quick_cap=100)
+            return self.scaled_epochs(cap, quick_cap=20)
         epochs = self.epochs if self.epochs is not None else paper_epochs(name)
         return self.scaled_epochs(epochs, quick_cap=epochs)
 

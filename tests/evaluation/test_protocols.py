@@ -121,7 +121,7 @@ def test_scale_and_quick_reduce_epochs_and_rows():
     p = PaperProtocol(scale=0.2)
     assert p.epochs_for("lstm") == 5 and p.n_sim_for("cnn") == 10
     p = get_protocol("paper", quick=True)
-    assert p.epochs_for("transformer") == 30 and p.n_sim_for("cnn") == 5 and p.epochs_for("binned_fcnn") == 100
+    assert p.epochs_for("transformer") == 30 and p.n_sim_for("cnn") == 5 and p.epochs_for("binned_fcnn") == 20
     assert ModernProtocol(epochs=40, quick=True).scaled_epochs(40) == 3
 
 
