@@ -118,7 +118,8 @@ def _as_array(values, name: str, ndim=None, allow_nan: bool = False) -> np.ndarr
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
-            shapes = {1: "(n,)", 2: "(rows, columns)", 3: "(heads, q, k)", 4: "(batch, heads, q, k)"}
+            shapes = {1: "(n,)", 2: "(rows, columns)", 3: "(heads, q, k)", 4: "(batch, heads, q, k)",
+                      5: "(batch, n_spectra, heads, q, k)"}
             wanted = " or ".join(shapes.get(d, f"{d}-D") for d in allowed)
             raise PlotInputError(f"{name} must have shape {wanted}; got shape {arr.shape}.")
     if arr.size == 0:
@@ -915,8 +916,10 @@ def plot_attention_maps(maps, heads="mean", ncols: int = 3, title: str | None = 
 
     Args:
         maps: dict name -> array: ``(q, k)`` or ``(c, c)`` (channel attention),
-            ``(heads, q, k)``, or ``(batch, heads, q, k)`` (the first sample is shown),
-            as returned by ``spectra_zoo.evaluation.interpret.attention_maps``.
+            ``(heads, q, k)``, ``(batch, heads, q, k)`` (the first sample is shown), or
+            ``(batch, n_spectra, heads, q, k)`` from a series model (the first spectrum of
+            the first series is shown), as returned by
+            ``spectra_zoo.evaluation.interpret.attention_maps``.
         heads: ``"mean"`` (average over heads) or an int (that head).
         ncols: Maximum panels per row.
         title: Optional figure title.
@@ -933,8 +936,8 @@ def plot_attention_maps(maps, heads="mean", ncols: int = 3, title: str | None = 
         raise PlotInputError(f"heads must be 'mean' or a head index; got {heads!r}.")
     images = {}
     for name, value in maps.items():
-        arr = _as_array(value, f"maps[{name!r}]", ndim=(2, 3, 4))
-        if arr.ndim == 4:
+        arr = _as_array(value, f"maps[{name!r}]", ndim=(2, 3, 4, 5))
+        while arr.ndim > 3:
             arr = arr[0]
         if arr.ndim == 3:
             if heads == "mean":

@@ -386,6 +386,9 @@ def test_attention_maps_shapes(rng):
         plotting.plot_attention_maps(maps, heads=5)
     with pytest.raises(plotting.PlotInputError, match="shape"):
         plotting.plot_attention_maps({"x": rng.random(4)})
+    series = rng.random((1, 3, 2, 5, 5))  # (batch, n_spectra, heads, q, k) of a series model
+    fig = plotting.plot_attention_maps({"sct": series})
+    np.testing.assert_allclose(_data_axes(fig)[0].get_images()[0].get_array(), series[0, 0].mean(axis=0))
 
 
 @pytest.mark.parametrize("method", ["pca", "tsne"])

@@ -197,3 +197,15 @@ def test_make_normalizer_unknown_and_identity():
 def test_minmax_constant_data_is_an_error():
     with pytest.raises(SpectraInputError, match="equal"):
         MinMaxNormalizer().fit(np.ones((3, 8)))
+
+
+def test_als_pentapy_and_scipy_paths_agree(monkeypatch):
+    from spectra_zoo.data import preprocessing
+
+    rng = np.random.default_rng(3)
+    grid = np.linspace(0, 1, 300)
+    x = 5 * np.exp(-0.5 * ((grid - 0.4) / 0.01) ** 2) + 2 + grid + 0.05 * rng.normal(size=(11, 300))
+    fast = preprocessing.als_baseline(x)  # pentapy path when installed (11 spectra: two chunks)
+    monkeypatch.setattr(preprocessing, "_pentapy", None)
+    banded = preprocessing.als_baseline(x)
+    np.testing.assert_allclose(fast, banded, rtol=0, atol=1e-8 * np.ptp(x))
