@@ -81,6 +81,10 @@ def run(args):
     rows = []
     for ds_name in args.datasets:
         x, y, external = DATASETS[ds_name]()
+        if args.max_spectra and len(x) > args.max_spectra:  # seeded random subset (2-core budget)
+            keep = np.sort(np.random.default_rng(0).choice(len(x), args.max_spectra, replace=False))
+            x, y = x[keep], y[keep]
+            external = None if external is None else external[keep]
         print(f"== {ds_name}: {x.shape[0]} spectra x {x.shape[1]} points, {len(np.unique(y))} classes", flush=True)
         for seed in args.seeds:
             (x_tr, y_tr), test = evaluation.train_test_split(x, y, test_size=args.test_size, seed=seed)
@@ -147,6 +151,8 @@ def main(argv=None):
     parser.add_argument("--linear-epochs", type=int, default=200)
     parser.add_argument("--scratch-epochs", type=int, default=50)
     parser.add_argument("--test-size", type=float, default=0.3)
+    parser.add_argument("--max-spectra", type=int, default=None,
+                        help="use a seeded random subset of at most this many spectra per data set")
     parser.add_argument("--out", type=Path, default=None, help="write all rows as JSON")
     args = parser.parse_args(argv)
     if args.quick:
