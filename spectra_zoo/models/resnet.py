@@ -23,6 +23,19 @@ def _branch_lengths(length, kernels, n_blocks):
     return out
 
 
+def _stem_length(length):
+    n = (length + 6 - 7) // 2 + 1  # stem conv k7, stride 2, padding 3
+    return (n + 2 - 5) // 2 + 1  # max pool 5, stride 2, padding 1
+
+
+def _min_input_length(kernels, n_blocks):
+    """Smallest input length whose shortest branch keeps the 6 points the pooling needs."""
+    for length in range(8, 100_000):
+        if min(_branch_lengths(_stem_length(length), kernels, n_blocks)) >= 6:
+            return length
+    return None
+
+
 def _residual_block(x, in_ch, out_ch, k, name):
     main = keras.layers.ZeroPadding1D(1, name=f"{name}_pad1")(x)
     main = conv1d(out_ch, k, in_ch, strides=2, use_bias=False, name=f"{name}_conv1")(main)
@@ -41,7 +54,7 @@ def _residual_block(x, in_ch, out_ch, k, name):
     return keras.layers.ReLU(name=f"{name}_out")(x)
 
 
-@register_model("resnet", tiny={"input_length": 512, "planes": (8, 8, 4)})
+@register_model("resnet", tiny={"input_length": 512, "planes": (4, 4, 4), "stem_filters": 8})
 def resnet(
     input_length=4023,
     num_classes=2,
@@ -111,7 +124,8 @@ def resnet(
 
     lengths = _branch_lengths(int(x.shape[1]), kernel_sizes, len(planes))
     if min(lengths) < 6:
-        raise ValueError(f"resnet: input_length={input_length} is too short; use at least about 300 points.")
+        raise ValueError(f"resnet: input_length={input_length} is too short; use at least "
+                         f"{_min_input_length(kernel_sizes, len(planes))} points.")
     if pool_sizes is None:
         pool_sizes = SPEC_POOL_SIZES if (input_length == 4023 and tuple(kernel_sizes) == (3, 5, 7)
                                          and len(planes) == 3) else tuple(n - min(lengths) + 6 for n in lengths)
