@@ -63,7 +63,7 @@ def load_pvlab(n_points=None):
     folder = SHARED / "pvlab_autoxrd" / "Datasets" / "Experimental"
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} not found (the shared data folder sits beside the checkout)")
-    kwargs = {"axis_range": (10, 50)}
+    kwargs = {"axis_range": (10, 50), "on_uncovered": "drop"}  # 3 files end at 14.4 degrees
     if n_points:
         kwargs["n_points"] = n_points
     s = load_folder(folder, **kwargs)
