@@ -98,6 +98,29 @@ def _command_line():
     return "spectra-zoo " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
+def _epoch_progress():
+    """A Keras callback drawing a one-line progress bar of the epochs on stderr."""
+    import keras
+
+    class EpochProgress(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self._total = int(self.params.get("epochs") or 0)
+
+        def on_epoch_end(self, epoch, logs=None):
+            total = max(self._total, epoch + 1)
+            done = int(30 * (epoch + 1) / total)
+            loss = (logs or {}).get("loss")
+            tail = f" loss {loss:.4g}" if isinstance(loss, (int, float)) else ""
+            sys.stderr.write(f"\r  [{'#' * done}{'.' * (30 - done)}] epoch {epoch + 1}/{total}{tail}   ")
+            sys.stderr.flush()
+
+        def on_train_end(self, logs=None):
+            sys.stderr.write("\r" + " " * 79 + "\r")
+            sys.stderr.flush()
+
+    return EpochProgress()
+
+
 def _protocol(args, dataset=None):
     from spectra_zoo.evaluation.protocols import ModernProtocol, PaperProtocol
 
@@ -154,7 +177,8 @@ def cmd_compare(args):
                        "use --protocol modern for other data.")
     models = args.models or "all"
     result = compare(models, data=dataset, protocol=_protocol(args, dataset), seeds=tuple(args.seeds), out=None,
-                     quick=args.quick, progress=True, command=_command_line(), keep_models=False)
+                     quick=args.quick, progress=True, command=_command_line(), keep_models=False,
+                     callbacks=[_epoch_progress()])
     result.save(out, overwrite=args.overwrite, figures=not args.no_figures)
     print(result.to_markdown())
     print(f"\nreport written to {out / 'report.md'}")
@@ -171,7 +195,7 @@ def cmd_train(args):
     dataset = load_data(args.data, args)
     _labels_or_fail(dataset, "train")
     result = compare([args.model], data=dataset, protocol=_protocol(args, dataset), seeds=(args.seed,), quick=args.quick,
-                     progress=True, command=_command_line(), keep_models=True)
+                     progress=True, command=_command_line(), keep_models=True, callbacks=[_epoch_progress()])
     result.save(out, overwrite=args.overwrite, figures=not args.no_figures)
     model = result.models[args.model]
     model.save(out / "model.keras")
@@ -246,7 +270,8 @@ def cmd_pretrain(args):
     print(f"pre-training {args.encoder} ({args.variant}) on {len(x_tr)} spectra of {x.shape[1]} points "
           f"for {epochs} epochs ...", flush=True)
     model, history = pretrain_encoder(args.encoder, x_tr, external=external, variant=args.variant, epochs=epochs,
-                                      batch_size=args.batch_size, seed=args.seed, verbose=1 if args.verbose else 2)
+                                      batch_size=args.batch_size, seed=args.seed, verbose=1 if args.verbose else 0,
+                                      callbacks=[_epoch_progress()])
     out.mkdir(parents=True, exist_ok=True)
     model.encoder.save(out / "encoder.keras")
     summary = {"encoder": args.encoder, "variant": args.variant, "epochs": epochs, "data": str(args.data),
@@ -360,7 +385,7 @@ def build_parser():
     p.add_argument("--no-external", action="store_true", help="do not use the external variable (pressure)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--verbose", action="store_true", help="Keras progress bar per step")
+    p.add_argument("--verbose", action="store_true", help="Keras progress bar per step and all losses")
     _add_out_args(p, "spectra_zoo_pretrain")
     p.set_defaults(func=cmd_pretrain)
 
