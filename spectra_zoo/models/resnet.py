@@ -54,7 +54,7 @@ def _residual_block(x, in_ch, out_ch, k, name):
     return keras.layers.ReLU(name=f"{name}_out")(x)
 
 
-@register_model("resnet", tiny={"input_length": 512, "planes": (4, 4, 4), "stem_filters": 8})
+@register_model("resnet", tiny={"input_length": 256, "kernel_sizes": (3, 5), "planes": (4, 4), "stem_filters": 8})
 def resnet(
     input_length=4023,
     num_classes=2,
