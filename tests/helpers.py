@@ -54,3 +54,24 @@ def run_layer_test(layer_cls, init_kwargs, input_data, tmp_path, expected_output
     after = loaded.predict(feed, verbose=0, batch_size=np.shape(inputs[0])[0])
     np.testing.assert_allclose(before, after, rtol=1e-5, atol=1e-6)
     return out
+
+
+def _np(v):
+    """A tensor or variable as float64 numpy (for references computed in double precision)."""
+    return keras.ops.convert_to_numpy(v).astype("float64")
+
+
+def mha_reference(mha, x):
+    """Scaled dot-product multi-head self-attention in float64 from a keras MultiHeadAttention's weights.
+
+    Returns:
+        ``(output, attention)`` with shapes ``(batch, q, d)`` and ``(batch, heads, q, k)``.
+    """
+    q = np.einsum("btd,dhk->bthk", x, _np(mha._query_dense.kernel)) + _np(mha._query_dense.bias)
+    k = np.einsum("btd,dhk->bthk", x, _np(mha._key_dense.kernel)) + _np(mha._key_dense.bias)
+    v = np.einsum("btd,dhk->bthk", x, _np(mha._value_dense.kernel)) + _np(mha._value_dense.bias)
+    scores = np.einsum("bqhk,bthk->bhqt", q, k) / np.sqrt(q.shape[-1])
+    a = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    a = a / a.sum(axis=-1, keepdims=True)
+    ctx = np.einsum("bhqt,bthk->bqhk", a, v)
+    return np.einsum("bqhk,hkd->bqd", ctx, _np(mha._output_dense.kernel)) + _np(mha._output_dense.bias), a

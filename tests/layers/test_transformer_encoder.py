@@ -10,23 +10,7 @@ import pytest
 from spectra_zoo.layers import TransformerEncoderBlock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from helpers import run_layer_test  # noqa: E402
-
-
-def _np(v):
-    return keras.ops.convert_to_numpy(v).astype("float64")
-
-
-def mha_reference(mha, x):
-    """Scaled dot-product multi-head self-attention in float64 from a keras MultiHeadAttention's weights."""
-    q = np.einsum("btd,dhk->bthk", x, _np(mha._query_dense.kernel)) + _np(mha._query_dense.bias)
-    k = np.einsum("btd,dhk->bthk", x, _np(mha._key_dense.kernel)) + _np(mha._key_dense.bias)
-    v = np.einsum("btd,dhk->bthk", x, _np(mha._value_dense.kernel)) + _np(mha._value_dense.bias)
-    scores = np.einsum("bqhk,bthk->bhqt", q, k) / np.sqrt(q.shape[-1])
-    a = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    a = a / a.sum(axis=-1, keepdims=True)
-    ctx = np.einsum("bhqt,bthk->bqhk", a, v)
-    return np.einsum("bqhk,hkd->bqd", ctx, _np(mha._output_dense.kernel)) + _np(mha._output_dense.bias), a
+from helpers import _np, mha_reference, run_layer_test  # noqa: E402
 
 
 def layer_norm(x, norm, eps):
