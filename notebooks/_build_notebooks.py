@@ -87,7 +87,7 @@ print(s.summary())
         code("""
 model = spectra_zoo.build_model("cnn", input_length=s.n_points)
 print(f"{model.count_params():,} parameters")
-protocol = PaperProtocol(quick=QUICK)
+protocol = PaperProtocol(quick=QUICK)   # QUICK: 5 noisy copies instead of 50
 trained = train_model("cnn", None, None, protocol, dataset=s, seed=SEED)
 scores = evaluate_model(trained.model, s.intensities, s.labels, name="cnn", protocol=protocol, ordered=True)
 print({k: scores[k] for k in ("accuracy", "macro_f1", "confidence", "boundary")})
@@ -101,7 +101,8 @@ plotting.plot_transition(scores["probs"], estimate, true_index=185)
 """),
         md("## Compare models"),
         code("""
-result = compare(["cnn", "fnn1d"], data=s, protocol=PaperProtocol(quick=QUICK), seeds=(SEED,), progress=False)
+result = compare(["cnn", "fnn1d"], data=s, protocol=PaperProtocol(quick=QUICK, scale=0.1 if QUICK else 1.0),
+                 seeds=(SEED,), progress=False)
 result.table
 """),
         code("plotting.plot_model_comparison(result.table)"),
@@ -116,7 +117,8 @@ def architecture(name, index):
 from spectra_zoo.evaluation.interpret import gradient_importance
 from spectra_zoo.evaluation.protocols import series_layout
 
-x_in = s.intensities if len(model.inputs[0].shape) == 2 else series_layout(NAME, s.intensities)
+spectra = s.intensities[::6] if QUICK else s.intensities   # QUICK: every 6th pattern
+x_in = spectra if len(model.inputs[0].shape) == 2 else series_layout(NAME, spectra)
 importance = gradient_importance(model, x_in)   # targets: the model's own predictions (as on the test set)
 plotting.plot_feature_importance({NAME: importance}, spectra=(s.intensities[0], s.intensities[-1]), axis=s.axis)
 """
@@ -150,8 +152,9 @@ print(f"{NAME}: {trainable:,} trainable parameters, input {model.inputs[0].shape
 """),
         md("## Train with the paper's protocol"),
         code("""
-# QUICK: 5 noisy copies instead of 50 (and 5 instead of up to 550 iterations for the binned FCNN)
-protocol = PaperProtocol(quick=QUICK, epochs=5 if QUICK and NAME == "binned_fcnn" else None)
+# QUICK: 5 noisy copies instead of 50 and a tenth of the epochs (5 iterations for the binned FCNN)
+protocol = PaperProtocol(quick=QUICK, scale=0.1 if QUICK else 1.0,
+                         epochs=5 if QUICK and NAME == "binned_fcnn" else None)
 trained = train_model(NAME, None, None, protocol, dataset=s, seed=SEED)
 model = trained.model
 print(f"{trained.epochs} epochs on {trained.n_train} training rows in {trained.train_seconds:.1f} s")
@@ -212,7 +215,7 @@ from spectra_zoo import plotting
 from spectra_zoo.ssl import evaluation as ssl_eval
 from spectra_zoo.ssl.training import pretrain_encoder
 
-s = spectra_zoo.datasets.load("feo_compression", n_spectra=480 if QUICK else 2400)
+s = spectra_zoo.datasets.load("feo_compression", n_spectra=240 if QUICK else 2400)
 print(s.summary())
 x = s.intensities
 lo, hi = x.min(axis=1, keepdims=True), x.max(axis=1, keepdims=True)
@@ -225,7 +228,7 @@ x = (2 * (x - lo) / (hi - lo) - 1).astype("float32")          # each spectrum to
 rows = {r.tobytes(): i for i, r in enumerate(x)}
 pressure = s.external[[rows[r.tobytes()] for r in x_train]]
 model, history = pretrain_encoder("conv_sc_attention_ssl", x_train, external=pressure, variant="specrrmoco",
-                                  epochs=2 if QUICK else 100, batch_size=128 if QUICK else 512, seed=SEED)
+                                  epochs=1 if QUICK else 100, batch_size=64 if QUICK else 512, seed=SEED)
 plotting.plot_training_curves(history)
 """),
         md("## Linear evaluation and k-nearest neighbours with few labels"),
