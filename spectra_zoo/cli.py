@@ -177,7 +177,7 @@ def cmd_compare(args):
                        "use --protocol modern for other data.")
     models = args.models or "all"
     result = compare(models, data=dataset, protocol=_protocol(args, dataset), seeds=tuple(args.seeds), out=None,
-                     quick=args.quick, progress=True, command=_command_line(), keep_models=False,
+                     quick=args.quick, progress=True, command=_command_line(), keep_models=not args.no_figures,
                      callbacks=[_epoch_progress()])
     result.save(out, overwrite=args.overwrite, figures=not args.no_figures)
     print(result.to_markdown())

@@ -244,12 +244,15 @@ class ComparisonResult:
         fn = getattr(interpret, "gradient_importance", None)
         if fn is None:
             return {}
+        from spectra_zoo.evaluation.protocols import series_layout
+
         out = {}
         for name, model in self.models.items():
-            if len(model.inputs[0].shape) != 2:
-                continue  # series-mode models take (batch, n_spectra, points)
+            # series-mode models see the test spectra in their series layout (spec 2.2/2.3/2.7);
+            # the importance sums over every spectrum either way
+            x = self.x_test if len(model.inputs[0].shape) == 2 else series_layout(name, self.x_test)
             try:
-                out[name] = fn(model, self.x_test)
+                out[name] = fn(model, x)
             except Exception:  # noqa: BLE001 - optional extra; skip models it cannot explain
                 continue
         return out
