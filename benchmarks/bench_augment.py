@@ -9,19 +9,21 @@ Both sides apply the same augmentations with the same parameters to spectra of
 * ``G2``: jitter, time warp, window slice, window warp, cutout, p = 1
   (``Augmenter.group("G2")``).
 
-The tf.data side is ``supervised_dataset(x, batch_size=B, augmenter=...)`` (batched
-stateless tf ops in ``Dataset.map(num_parallel_calls=AUTOTUNE)``, prefetch); the
-count is the spectra delivered per second over whole epochs (after one warm-up
-epoch that traces the graph). It also reports the self-supervised pipeline
-(``self_supervised_dataset``, K = 6: 8 augmented views + 12 pieces per spectrum).
+The tf.data side is ``supervised_dataset(x, batch_size=B, augmenter=..., repeat=True)``
+(batched stateless tf ops in ``Dataset.map(num_parallel_calls=AUTOTUNE)``, prefetch),
+read the way ``model.fit`` reads it: the count is the spectra delivered per second
+over ``--batches`` consecutive batches in steady state, after ``--warmup`` batches
+that trace and compile the graph and fill the prefetch buffer. It also reports the
+self-supervised pipeline (``self_supervised_dataset``, K = 6: 8 augmented views +
+12 pieces per spectrum) and the plain pipeline without augmentation (the ceiling).
 
 The numpy side is written the way the original PyTorch ``Dataset.__getitem__``
 did it: for each spectrum, draw the random numbers with ``np.random``, build a
 ``scipy.interpolate.CubicSpline`` per spectrum, ``np.interp`` per spectrum.
 
 Usage:
-    python benchmarks/bench_augment.py            # 1024 spectra, 3 timed epochs
-    python benchmarks/bench_augment.py --quick    # fewer spectra and epochs
+    python benchmarks/bench_augment.py            # 2048 spectra, 80 timed batches of 128
+    python benchmarks/bench_augment.py --quick    # fewer batches
 """
 
 from __future__ import annotations
@@ -110,14 +112,15 @@ def numpy_rate(x, steps, seed=0):
 # ---------------------------------------------------------------------------------------------
 
 
-def tf_rate(ds, spectra_per_epoch, epochs):
-    for _ in ds:  # warm-up epoch: tracing and thread pools
-        pass
+def tf_rate(ds, spectra_per_batch, batches, warmup):
+    """Spectra per second delivered by an endless dataset over ``batches`` batches, after ``warmup``."""
+    it = iter(ds)
+    for _ in range(warmup):  # tracing, XLA compilation, thread pools, prefetch buffer
+        next(it)
     t0 = time.perf_counter()
-    for _ in range(epochs):
-        for _ in ds:
-            pass
-    return spectra_per_epoch * epochs / (time.perf_counter() - t0)
+    for _ in range(batches):
+        next(it)
+    return spectra_per_batch * batches / (time.perf_counter() - t0)
 
 
 def patterns(n, length=LENGTH, seed=0):
@@ -134,13 +137,14 @@ def patterns(n, length=LENGTH, seed=0):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--quick", action="store_true", help="short run")
-    parser.add_argument("--n", type=int, default=1024, help="spectra in the set")
-    parser.add_argument("--epochs", type=int, default=3, help="timed tf.data epochs")
+    parser.add_argument("--n", type=int, default=2048, help="spectra in the set")
+    parser.add_argument("--batches", type=int, default=80, help="timed tf.data batches")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed tf.data batches first")
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--numpy-n", type=int, default=150, help="spectra for the numpy loop")
+    parser.add_argument("--numpy-n", type=int, default=300, help="spectra for the numpy loop")
     args = parser.parse_args()
     if args.quick:
-        args.n, args.epochs, args.numpy_n = 512, 2, 40
+        args.n, args.batches, args.numpy_n = 512, 20, 60
 
     import tensorflow as tf
 
@@ -148,8 +152,8 @@ def main():
     from spectra_zoo.data.pipelines import self_supervised_dataset, supervised_dataset
 
     x = patterns(args.n)
-    print(f"{args.n} spectra x {LENGTH} points, batch {args.batch_size}, {args.epochs} timed epoch(s); "
-          f"numpy loop on {args.numpy_n} spectra")
+    print(f"{args.n} spectra x {LENGTH} points, batches of {args.batch_size}: {args.batches} timed after "
+          f"{args.warmup} warm-up batches; numpy loop on {args.numpy_n} spectra")
     from spectra_zoo.data import augment
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
@@ -157,10 +161,14 @@ def main():
           f"XLA for the deterministic part: {augment.JIT_COMPILE}")
     presets = {"pretraining": Augmenter.pretraining(), "G2": Augmenter.group("G2")}
 
+    def rate(augmenter):
+        ds = supervised_dataset(x, batch_size=args.batch_size, augmenter=augmenter, seed=0, repeat=True)
+        return tf_rate(ds, args.batch_size, args.batches, args.warmup)
+
+    plain = rate(None)
     rows = []
     for name, aug in presets.items():
-        ds = supervised_dataset(x, batch_size=args.batch_size, augmenter=aug, seed=0)
-        fast = tf_rate(ds, args.n, args.epochs)
+        fast = rate(aug)
         slow = numpy_rate(x[:args.numpy_n].astype(np.float64), NUMPY_COMPOSITIONS[name])
         rows.append((name, fast, slow))
 
@@ -170,13 +178,13 @@ def main():
     for name, fast, slow in rows:
         print(f"| {name:<14} | {fast:>17,.0f} | {slow:>20,.0f} | {fast / slow:>6.1f}x |")
 
+    print(f"\nno augmentation (the same pipeline, the ceiling): {plain:,.0f} spectra/s")
     k = 6
     b = min(args.batch_size, args.n)
-    ds = self_supervised_dataset(x, external=np.arange(args.n), batch_size=b, k_views=k, piece_size=0.2)
-    used = (args.n // b) * b
-    ssl = tf_rate(ds, used, args.epochs)
+    ds = self_supervised_dataset(x, external=np.arange(args.n), batch_size=b, k_views=k, piece_size=0.2).repeat()
+    ssl = tf_rate(ds, b, max(args.batches // 4, 5), max(args.warmup // 2, 3))
     slow_pre = rows[0][2]
-    print(f"\nself_supervised_dataset (K={k}, pretraining augmenter, {k + 2} views + {2 * k} pieces per spectrum): "
+    print(f"self_supervised_dataset (K={k}, pretraining augmenter, {k + 2} views + {2 * k} pieces per spectrum): "
           f"{ssl:,.0f} spectra/s = {ssl * (k + 2):,.0f} augmented views/s "
           f"({ssl * (k + 2) / slow_pre:.1f}x the numpy loop's views/s)")
 

@@ -236,3 +236,45 @@ def test_xla_switch_does_not_change_results(name, monkeypatch):
     monkeypatch.setattr(A, "JIT_COMPILE", False)
     without = A.augment(name, x, [8, 9], p=0.5).numpy()
     np.testing.assert_allclose(with_xla, without, rtol=1e-5, atol=1e-5)
+
+
+# ---- time warp at the spec's length ----------------------------------------------------------
+
+def _monotone(knot_values, length):
+    speed = CubicSpline(np.linspace(0, length - 1, knot_values.size), knot_values)(np.arange(length))
+    return bool(np.all(speed > 0))
+
+
+@pytest.mark.parametrize("sigma", [0.2, 0.45])
+def test_time_warp_at_spec_length_matches_np_interp(sigma):
+    """L = 4023 (the histogram search over 4024 bins); sigma 0.45 adds rows with a very slow stretch."""
+    length = 4023
+    x = batch(n=48, length=length)
+    rng = np.random.default_rng(11)
+    knots = rng.normal(1.0, sigma, (48, 10)).astype("float32")
+    if sigma > 0.3:
+        knots[::6, 4] = 0.05
+    out = A._SPECS["time_warp"].apply(tf.constant(x), {"knot_values": tf.constant(knots)}, length,
+                                      sigma=sigma, knots=8).numpy()
+    checked = 0
+    for row, kv, y in zip(x.astype("float64"), knots.astype("float64"), out):
+        if not _monotone(kv, length):  # np.interp needs increasing sample positions
+            continue
+        np.testing.assert_allclose(y, ref_time_warp(row, {"knot_values": kv}, sigma, 8), atol=1e-5)
+        checked += 1
+    assert checked >= 30
+
+
+def test_augmenter_chain_with_probabilities_equals_step_by_step(monkeypatch):
+    """The fused chain (one XLA program) gives what the steps give one by one, masks included."""
+    x = batch(n=16)
+    steps = [("magnitude_warp", 0.5, {"sigma": 0.3, "knots": 4}), ("time_warp", 0.7, {"sigma": 0.2, "knots": 8}),
+             ("cutout", 0.0, {"ratio": 0.1}), ("jitter", 1.0, {"sigma": 0.05})]
+    aug = Augmenter(steps)
+    seeds = A._split([5, 6], len(steps))
+    manual = x
+    for (name, p, kw), s in zip(steps, seeds):
+        manual = A.augment(name, manual, s, p=p, **kw)
+    np.testing.assert_allclose(aug(x, [5, 6]).numpy(), manual.numpy(), rtol=1e-6, atol=1e-6)
+    monkeypatch.setattr(A, "JIT_COMPILE", False)
+    np.testing.assert_allclose(aug(x, [5, 6]).numpy(), manual.numpy(), rtol=1e-5, atol=1e-5)
