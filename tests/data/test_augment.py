@@ -278,3 +278,12 @@ def test_augmenter_chain_with_probabilities_equals_step_by_step(monkeypatch):
     np.testing.assert_allclose(aug(x, [5, 6]).numpy(), manual.numpy(), rtol=1e-6, atol=1e-6)
     monkeypatch.setattr(A, "JIT_COMPILE", False)
     np.testing.assert_allclose(aug(x, [5, 6]).numpy(), manual.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("width", [1, 63, 64, 65, 4024])
+def test_blocked_row_cumsum_is_exact(width):
+    rng = np.random.default_rng(width)
+    counts = rng.integers(0, 5, (3, width)).astype("float32")
+    out = A._row_cumsum(tf.constant(counts)).numpy()
+    assert out.dtype == np.int32
+    np.testing.assert_array_equal(out, np.cumsum(counts.astype(np.int64), axis=1))
