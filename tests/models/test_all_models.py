@@ -43,50 +43,26 @@ def expected_shape(x, units):
     return x.shape[:-1] + (units,)
 
 
+def eager(model):
+    """Run ``fit``/``predict`` of ``model`` op by op (no graph tracing).
+
+    Every model is traced in graph mode once, in :func:`test_fit_predict_save_load_and_weights`
+    (and once more under ``MirroredStrategy``); the further checks of the same
+    architecture test outputs, heads and serialisation, not tracing, and skip it.
+    """
+    model.run_eagerly = True
+    return model
+
+
 @pytest.mark.parametrize("name", MODELS)
-def test_fit_step_shapes_and_keras_round_trip(name, tmp_path):
+def test_input_checks_fit_predict_save_load_and_weights(name, tmp_path):
+    """One tiny model per architecture: input checks, a graph-mode fit step, shapes,
+    ``.keras`` round trip (loaded model keeps the checks and trains on), ``weights=path``."""
     model = build_tiny(name)
     assert model.name == name
     x, y = random_data(model)
-    history = model.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
-    assert np.isfinite(history.history["loss"][0])
-    pred = model.predict(x, verbose=0, batch_size=len(x))
-    assert pred.shape == expected_shape(x, 1)
-    assert np.all((pred >= 0) & (pred <= 1))
-    path = tmp_path / f"{name}.keras"
-    model.save(path)
-    loaded = keras.models.load_model(path)
-    np.testing.assert_allclose(loaded.predict(x, verbose=0, batch_size=len(x)), pred, rtol=1e-5, atol=1e-6)
-    # the loaded model keeps the input checks and can go on training
-    assert isinstance(loaded, spectra_zoo.models._head.SpectraModel)
-    loaded.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
 
-
-@pytest.mark.parametrize("name", MODELS)
-def test_multiclass_softmax_head(name):
-    model = build_tiny(name, num_classes=3)
-    x, y = random_data(model, num_classes=3)
-    model.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
-    pred = model.predict(x, verbose=0, batch_size=len(x))
-    assert pred.shape == expected_shape(x, 3)
-    np.testing.assert_allclose(pred.sum(axis=-1), 1.0, rtol=1e-5)
-
-
-@pytest.mark.parametrize("name", MODELS)
-def test_encoder_without_top(name):
-    encoder = build_tiny(name, include_top=False)
-    x, _ = random_data(encoder)
-    feats = encoder.predict(x, verbose=0, batch_size=len(x))
-    assert feats.shape[0] == x.shape[0]
-    assert feats.ndim in (2, 3)
-    assert "classifier" not in [layer.name for layer in encoder.layers]
-    assert not encoder.compiled  # an encoder is not compiled
-
-
-@pytest.mark.parametrize("name", MODELS)
-def test_wrong_length_and_nan_are_rejected(name):
-    model = build_tiny(name)
-    x, y = random_data(model)
+    # wrong length, NaN, infinity and out-of-range labels are rejected before TensorFlow sees them
     length = model.inputs[0].shape[-1]
     if length is not None:
         bad = np.concatenate([x, x[..., :5]], axis=-1)
@@ -104,19 +80,46 @@ def test_wrong_length_and_nan_are_rejected(name):
     with pytest.raises(spectra_zoo.SpectraInputError, match="labels"):
         model.fit(x, y + 2, epochs=1, verbose=0)
 
+    # one fit step in graph mode (the default path of every user)
+    assert not model.run_eagerly
+    history = model.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    pred = model.predict(x, verbose=0, batch_size=len(x))
+    assert pred.shape == expected_shape(x, 1)
+    assert np.all((pred >= 0) & (pred <= 1))
+
+    # .keras round trip: same outputs; the loaded model keeps the input checks and can go on training
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    loaded = eager(keras.models.load_model(path))
+    np.testing.assert_allclose(loaded.predict(x, verbose=0, batch_size=len(x)), pred, rtol=1e-5, atol=1e-6)
+    assert isinstance(loaded, spectra_zoo.models._head.SpectraModel)
+    with pytest.raises(spectra_zoo.SpectraInputError, match="NaN"):
+        loaded.predict(x_nan, verbose=0)
+    loaded.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
+
+    # weights=<saved .weights.h5> gives the same predictions
+    weights = tmp_path / "w.weights.h5"
+    model.save_weights(weights)
+    again = eager(build_tiny(name, weights=str(weights)))
+    np.testing.assert_allclose(again.predict(x, verbose=0, batch_size=len(x)), pred, rtol=1e-5, atol=1e-6)
+
 
 @pytest.mark.parametrize("name", MODELS)
-def test_weights_argument_loads_a_saved_file(name, tmp_path):
-    model = build_tiny(name)
-    x, y = random_data(model)
+def test_multiclass_softmax_head_and_encoder_without_top(name):
+    model = eager(build_tiny(name, num_classes=3))
+    x, y = random_data(model, num_classes=3)
     model.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
-    path = tmp_path / "w.weights.h5"
-    model.save_weights(path)
-    again = build_tiny(name, weights=str(path))
-    np.testing.assert_allclose(
-        again.predict(x, verbose=0, batch_size=len(x)), model.predict(x, verbose=0, batch_size=len(x)),
-        rtol=1e-5, atol=1e-6,
-    )
+    pred = model.predict(x, verbose=0, batch_size=len(x))
+    assert pred.shape == expected_shape(x, 3)
+    np.testing.assert_allclose(pred.sum(axis=-1), 1.0, rtol=1e-5)
+
+    encoder = build_tiny(name, include_top=False)
+    assert not encoder.compiled  # an encoder is not compiled
+    feats = eager(encoder).predict(x, verbose=0, batch_size=len(x))
+    assert feats.shape[0] == x.shape[0]
+    assert feats.ndim in (2, 3)
+    assert "classifier" not in [layer.name for layer in encoder.layers]
 
 
 @pytest.mark.slow
@@ -126,7 +129,7 @@ def test_export_saved_model_loads_without_spectra_zoo(tmp_path):
     for name in MODELS:
         model = build_tiny(name)
         x, _ = random_data(model)
-        expected[name] = model.predict(x, verbose=0, batch_size=len(x))
+        expected[name] = keras.ops.convert_to_numpy(model(x, training=False))
         export_dir = tmp_path / name
         spectra_zoo.export_saved_model(model, export_dir)
         with pytest.raises(FileExistsError):
