@@ -16,8 +16,17 @@ from spectra_zoo.registry import tiny_kwargs
 POINTS = 128
 
 
-def _tiny(name):
-    return {k: v for k, v in tiny_kwargs(name).items() if k != "input_length"}
+def _tiny(name, eager=True):
+    """Builder arguments of the tiny variant; ``eager`` compiles it with ``run_eagerly=True``.
+
+    These tests check the harness (splits, tables, layouts, metrics), not graph tracing,
+    which tests/models/test_all_models.py covers for every model; eager tiny models
+    skip the seconds of tracing per model. ``eager=False`` keeps the user's graph mode.
+    """
+    kwargs = {k: v for k, v in tiny_kwargs(name).items() if k != "input_length"}
+    if eager:
+        kwargs["compile"] = {"run_eagerly": True}
+    return kwargs
 
 
 def _data(n=40, points=POINTS, classes=2, seed=0):
@@ -81,14 +90,14 @@ def test_compare_table_columns_and_types():
 @pytest.mark.slow
 def test_same_seed_same_result():
     x, y = _data()
-    a = train_model("cnn", x, y, QUICK, seed=3, arch_kwargs=_tiny("cnn"))
-    b = train_model("cnn", x, y, QUICK, seed=3, arch_kwargs=_tiny("cnn"))
+    a = train_model("cnn", x, y, QUICK, seed=3, arch_kwargs=_tiny("cnn", eager=False))
+    b = train_model("cnn", x, y, QUICK, seed=3, arch_kwargs=_tiny("cnn", eager=False))
     ea = evaluate_model(a.model, x, y, measure_throughput=False)
     eb = evaluate_model(b.model, x, y, measure_throughput=False)
     assert ea["accuracy"] == eb["accuracy"]
     np.testing.assert_allclose(ea["probs"], eb["probs"], atol=1e-5)
     np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=1e-5)
-    c = train_model("cnn", x, y, QUICK, seed=4, arch_kwargs=_tiny("cnn"))
+    c = train_model("cnn", x, y, QUICK, seed=4, arch_kwargs=_tiny("cnn", eager=False))
     assert not np.allclose(c.history["loss"], a.history["loss"], rtol=1e-5)
 
 
