@@ -223,7 +223,8 @@ def test_whole_model_keras_round_trip(sim, tmp_path):
     if getattr(loaded, "optimizer", None) is None:
         with pytest.raises(SSLInputError, match="compile"):
             loaded.fit(ssl_dataset(x, ext, batch_size=16, k_views=3), verbose=0)
-    loaded.compile(optimizer=keras.optimizers.SGD(0.01))
+    # the loaded model trains on (eagerly: graph-mode training is tested above, this checks the restored state)
+    loaded.compile(optimizer=keras.optimizers.SGD(0.01), run_eagerly=True)
     assert np.isfinite(loaded.fit(ssl_dataset(x, ext, batch_size=16, k_views=3), verbose=0).history["loss"]).all()
 
 
