@@ -204,17 +204,18 @@ def _uniform_int(shape, seed, minval, maxval):
 
 
 class _Spec:
-    def __init__(self, name, draw, apply, defaults, doc):
+    def __init__(self, name, draw, apply, defaults, doc, resamples):
         self.name, self.draw, self.apply, self.defaults, self.doc = name, draw, apply, defaults, doc
+        self.resamples = resamples  # reads its input at data-dependent positions (gathers)
 
 
 _SPECS: dict = {}
 
 
-def _register(name, defaults, doc):
+def _register(name, defaults, doc, resamples=False):
     def deco(pair):
         draw, apply = pair
-        _SPECS[name] = _Spec(name, draw, apply, defaults, doc)
+        _SPECS[name] = _Spec(name, draw, apply, defaults, doc, resamples)
         return pair
 
     return deco
@@ -302,7 +303,8 @@ def _time_warp_apply(x, d, length, sigma, knots):
 
 
 _register("time_warp", {"sigma": 0.2, "knots": 8},
-          "spline speed ~ N(1, sigma), cumulative sum rescaled to [0, L-1], linear interpolation")(
+          "spline speed ~ N(1, sigma), cumulative sum rescaled to [0, L-1], linear interpolation",
+          resamples=True)(
     (_time_warp_draw, _time_warp_apply))
 
 
@@ -330,7 +332,8 @@ def _window_slice_apply(x, d, length, ratio):
 
 
 _register("window_slice", {"ratio": 0.8},
-          "take a random window of ceil(ratio*L) points and stretch it linearly back to L")(
+          "take a random window of ceil(ratio*L) points and stretch it linearly back to L",
+          resamples=True)(
     (_window_slice_draw, _window_slice_apply))
 
 
@@ -376,7 +379,8 @@ def _window_warp_apply(x, d, length, ratio, scales):
 
 
 _register("window_warp", {"ratio": 0.3, "scales": (0.7, 1.5)},
-          "resample a window of ceil(ratio*L) points by a random scale, then the series back to L")(
+          "resample a window of ceil(ratio*L) points by a random scale, then the series back to L",
+          resamples=True)(
     (_window_warp_draw, _window_warp_apply))
 
 
@@ -416,7 +420,8 @@ def _peak_shift_apply(x, d, length, max_shift):
 
 
 _register("peak_shift", {"max_shift": 2.0},
-          "shift the pattern by a real amount ~ U(-max_shift, max_shift) points (edges held)")(
+          "shift the pattern by a real amount ~ U(-max_shift, max_shift) points (edges held)",
+          resamples=True)(
     (_peak_shift_draw, _peak_shift_apply))
 
 
@@ -693,13 +698,20 @@ class Augmenter:
         if not self.steps:
             return x
         seeds = _split(seed, max(len(self.steps), 2))
-        run = []  # consecutive plain (name, p, params) steps are applied as one compiled chain
+        # Consecutive plain (name, p, params) steps run as one compiled program, with at most
+        # one resampling step in each: XLA fuses a gather into the gathers that read its
+        # output, and a chain of resampling steps then recomputes values (G2 took 1.7x longer
+        # as one program than step by step; see BENCHMARKS.md).
+        run = []
         for step, s in zip(self.steps, seeds):
             if isinstance(step, (Augmenter, RandomChoice)):
                 x = step(_apply_plain_steps(x, length, run), s)
                 run = []
-            else:
-                run.append((step, s))
+                continue
+            if _SPECS[step[0]].resamples and any(_SPECS[st[0]].resamples for st, _ in run):
+                x = _apply_plain_steps(x, length, run)
+                run = []
+            run.append((step, s))
         return _apply_plain_steps(x, length, run)
 
     def get_config(self):

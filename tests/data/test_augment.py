@@ -280,6 +280,31 @@ def test_augmenter_chain_with_probabilities_equals_step_by_step(monkeypatch):
     np.testing.assert_allclose(aug(x, [5, 6]).numpy(), manual.numpy(), rtol=1e-5, atol=1e-5)
 
 
+def test_compiled_programs_hold_at_most_one_resampling_step(monkeypatch):
+    """Consecutive steps share an XLA program, but a second resampling step starts a new one;
+    the result is still the step-by-step result."""
+    programs = []
+    original = A._apply_plain_steps
+
+    def spy(x, length, steps_and_seeds):
+        if steps_and_seeds:
+            programs.append([st[0] for st, _ in steps_and_seeds])
+        return original(x, length, steps_and_seeds)
+
+    monkeypatch.setattr(A, "_apply_plain_steps", spy)
+    x = batch(n=8)
+    g2 = Augmenter.group("G2")
+    out = g2(x, [1, 2]).numpy()
+    assert programs == [["jitter", "time_warp"], ["window_slice"], ["window_warp", "cutout"]]
+    programs.clear()
+    Augmenter.pretraining()(x, [1, 2])
+    assert programs == [["magnitude_warp", "time_warp"]]
+    manual = x
+    for (name, p, kw), s in zip(g2.steps, A._split([1, 2], len(g2.steps))):
+        manual = A.augment(name, manual, s, p=p, **kw)
+    np.testing.assert_allclose(out, manual.numpy(), rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize("width", [1, 63, 64, 65, 4024])
 def test_blocked_row_cumsum_is_exact(width):
     rng = np.random.default_rng(width)
