@@ -4,7 +4,6 @@ A model added to the registry later is covered without editing this file: the
 builders' tiny variants (``register_model(..., tiny=...)``) keep it fast.
 """
 
-import json
 import subprocess
 import sys
 import textwrap
@@ -12,7 +11,6 @@ import textwrap
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import spectra_zoo
 from spectra_zoo.registry import tiny_kwargs
