@@ -19,11 +19,12 @@ _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 from spectra_zoo._validation import SpectraInputError  # noqa: E402
 from spectra_zoo.export import export_saved_model  # noqa: E402
 from spectra_zoo.presets import list_pretrained, load_encoder  # noqa: E402
-from spectra_zoo.registry import build_model, get_builder, list_models, register_model  # noqa: E402
+from spectra_zoo.registry import ModelInfo, build_model, get_builder, list_models, model_info, register_model  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ModelInfo",
     "SpectraInputError",
     "build_model",
     "export_saved_model",
@@ -31,6 +32,7 @@ __all__ = [
     "list_models",
     "list_pretrained",
     "load_encoder",
+    "model_info",
     "register_model",
 ]
 

@@ -12,6 +12,7 @@ from spectra_zoo.layers.sc_fusion import SpatialChannelFusion
 from spectra_zoo.layers.series_reshape import BatchToSeries, SeriesToBatch
 from spectra_zoo.layers.spatial_attention import SpatialAttention
 from spectra_zoo.layers.split_batch_norm import SplitBatchNormalization
+from spectra_zoo.layers.stretch_to_length import StretchToLength
 from spectra_zoo.layers.temporal_attention import TemporalAttention
 from spectra_zoo.layers.transformer_encoder import TransformerEncoderBlock
 from spectra_zoo.layers.unused_dense import UnusedDense
@@ -30,6 +31,7 @@ __all__ = [
     "SpatialChannelFusion",
     "SplitBatchNormalization",
     "SpectrumToBinRows",
+    "StretchToLength",
     "TemporalAttention",
     "TransformerEncoderBlock",
     "UnusedDense",

@@ -73,6 +73,22 @@ def spectra_input(input_length, series=False, name="spectra"):
     return keras.Input(shape=shape, name=name)
 
 
+def stretch_to_min_length(x, input_length, min_length, name):
+    """Resample short spectra up to the architecture's minimum inside the model.
+
+    Returns ``(tensor, points)``: ``x`` unchanged when ``input_length >= min_length``
+    (or either is ``None``); otherwise ``x`` linearly resampled onto ``min_length``
+    points over the same range (:class:`~spectra_zoo.layers.StretchToLength`), so the
+    published layers see the length they need and the model still takes the user's
+    ``input_length`` points.
+    """
+    if input_length is None or min_length is None or input_length >= min_length:
+        return x, input_length
+    from spectra_zoo.layers import StretchToLength
+
+    return StretchToLength(min_length, name=f"{name}_stretch_to_min_length")(x), int(min_length)
+
+
 @keras.saving.register_keras_serializable(package="spectra_zoo")
 class SpectraModel(keras.Model):
     """A functional Keras model that checks spectra before TensorFlow sees them.

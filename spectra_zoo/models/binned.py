@@ -22,7 +22,7 @@ def _bin_batch_norm(x, bins, units, name):
     return keras.layers.Reshape((-1, bins, units), name=f"{name}_split")(x)
 
 
-@register_model("binned_fcnn", tiny={"bins": 4, "hidden_units": 8})
+@register_model("binned_fcnn", tiny={"bins": 4, "hidden_units": 8}, paper_layout="bin_rows", tags=("paper",))
 def binned_fcnn(
     input_length=4023,
     num_classes=2,

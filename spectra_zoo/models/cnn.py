@@ -6,7 +6,7 @@ import keras
 
 from spectra_zoo.initializers import normal_005
 from spectra_zoo.models._blocks import batch_norm, conv1d, layer_norm
-from spectra_zoo.models._head import build_spectra_model, check_common_args, spectra_input
+from spectra_zoo.models._head import build_spectra_model, check_common_args, spectra_input, stretch_to_min_length
 from spectra_zoo.registry import register_model
 
 
@@ -24,7 +24,7 @@ def _min_length(specs):
     return None
 
 
-@register_model("cnn", tiny={"filters": 8})
+@register_model("cnn", tiny={"filters": 8}, min_length=71, tags=("paper",))
 def cnn(
     input_length=4023,
     num_classes=2,
@@ -71,19 +71,15 @@ def cnn(
     check_common_args("cnn", input_length, num_classes, pooling)
     if pool2 not in (2, 3):
         raise ValueError(f"cnn: pool2 must be 2 (paper version) or 3 (2mpool3 version), got {pool2!r}.")
-    inputs = spectra_input(input_length)
-    x = layer_norm("input_norm")(inputs)
-    x = keras.layers.Reshape((input_length, 1), name="add_channel")(x)
     specs = [(filters, 5, 2, 2, 1), (filters, 3, 2, pool2, filters), (last_filters, 3, 1, 2, filters)]
+    inputs = spectra_input(input_length)
+    x, length = stretch_to_min_length(inputs, input_length, _min_length(specs), "cnn")
+    x = layer_norm("input_norm")(x)
+    x = keras.layers.Reshape((length, 1), name="add_channel")(x)
     for i, (f, k, s, pool, cin) in enumerate(specs, start=1):
         x = conv1d(f, k, cin, strides=s, init="normal", name=f"conv{i}")(x)
         x = batch_norm(f"bn{i}")(x)
         x = keras.layers.ReLU(name=f"relu{i}")(x)
-        if int(x.shape[1]) < pool:
-            raise ValueError(
-                f"cnn: input_length={input_length} is too short for this network "
-                f"(a feature map shrinks below the pool size); use at least {_min_length(specs)} points."
-            )
         x = keras.layers.MaxPooling1D(pool, name=f"pool{i}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = layer_norm("feature_norm")(x)

@@ -77,7 +77,7 @@ def sc_stack(x, *, input_length, channels, filters, embed_dim, num_heads, adapti
     return z
 
 
-@register_model("conv_sc_attention", tiny={"filters": 8, "embed_dim": 16, "ffwd_units": 32})
+@register_model("conv_sc_attention", tiny={"filters": 8, "embed_dim": 16, "ffwd_units": 32}, tags=("paper",))
 def conv_sc_attention(
     input_length=4023,
     num_classes=2,
@@ -150,7 +150,7 @@ def conv_sc_attention(
                                classifier_kernel_initializer=normal_005())
 
 
-@register_model("conv_sc_attention_ssl", tiny={"input_length": 256, "num_splits": 2})
+@register_model("conv_sc_attention_ssl", tiny={"input_length": 256, "num_splits": 2}, encoder=True, tags=("ssl",))
 def conv_sc_attention_ssl(
     input_length=None,
     num_classes=2,
@@ -206,7 +206,9 @@ def conv_sc_attention_ssl(
                                classifier_kernel_initializer=normal_005())
 
 
-@register_model("conv_sct_attention", tiny={"filters": 8, "embed_dim": 16, "ffwd_units": 32, "temporal_heads": 2})
+@register_model("conv_sct_attention", tiny={"filters": 8, "embed_dim": 16, "ffwd_units": 32, "temporal_heads": 2},
+                input="series", per_spectrum={"mode": "patches"}, series_test_layout="one_series",
+                paper_layout="one_series", tags=("paper",))
 def conv_sct_attention(
     input_length=4023,
     num_classes=2,

@@ -14,7 +14,7 @@ from spectra_zoo.registry import register_model
 LN_EPS = 1e-5  # PyTorch LayerNorm default
 
 
-@register_model("fnn1d", tiny={"hidden_units": (16, 8)})
+@register_model("fnn1d", tiny={"hidden_units": (16, 8)}, tags=("paper",))
 def fnn1d(
     input_length=4023,
     num_classes=2,

@@ -13,7 +13,29 @@ from spectra_zoo.models._sequence import reshape_rows, sequence_front
 from spectra_zoo.registry import register_model
 
 
-@register_model("lstm", tiny={"units": 16, "embed_dim": 16})
+def paper_sequences(x2, y2=None, n_sequences=31):
+    """Reshape the paper's training matrix into LSTM sequences (spec 2.2).
+
+    The ``(1581, points)`` matrix X2 is reshaped row-major into ``(31, 51, points)``:
+    sequence ``i`` holds rows ``51*i .. 51*i + 50``.
+
+    Args:
+        x2: Training matrix ``(rows, points)``.
+        y2: Optional labels ``(rows,)``.
+        n_sequences: Number of sequences (31).
+
+    Returns:
+        ``xs`` or ``(xs, ys)`` with shapes ``(31, 51, points)`` and ``(31, 51)``.
+    """
+    xs = reshape_rows(x2, n_sequences, batch_first_sequences=True)
+    if y2 is None:
+        return xs
+    return xs, reshape_rows(np.asarray(y2), n_sequences, batch_first_sequences=True)
+
+
+@register_model("lstm", tiny={"units": 16, "embed_dim": 16},
+                input="series", per_spectrum={"mode": "patches"}, series_test_layout="length_one_sequences",
+                paper_layout="sequences", paper_sequences=paper_sequences, tags=("paper",))
 def lstm(
     input_length=4023,
     num_classes=2,
@@ -85,26 +107,6 @@ def lstm(
         pooling=pooling, compile=compile, classifier_kernel_initializer="glorot_uniform",
         classifier_bias_initializer=keras.initializers.Constant(0.01),
     )
-
-
-def paper_sequences(x2, y2=None, n_sequences=31):
-    """Reshape the paper's training matrix into LSTM sequences (spec 2.2).
-
-    The ``(1581, points)`` matrix X2 is reshaped row-major into ``(31, 51, points)``:
-    sequence ``i`` holds rows ``51*i .. 51*i + 50``.
-
-    Args:
-        x2: Training matrix ``(rows, points)``.
-        y2: Optional labels ``(rows,)``.
-        n_sequences: Number of sequences (31).
-
-    Returns:
-        ``xs`` or ``(xs, ys)`` with shapes ``(31, 51, points)`` and ``(31, 51)``.
-    """
-    xs = reshape_rows(x2, n_sequences, batch_first_sequences=True)
-    if y2 is None:
-        return xs
-    return xs, reshape_rows(np.asarray(y2), n_sequences, batch_first_sequences=True)
 
 
 def flatten_outputs(outputs):

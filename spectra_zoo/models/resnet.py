@@ -6,7 +6,7 @@ import keras
 
 from spectra_zoo.layers import UnusedDense
 from spectra_zoo.models._blocks import batch_norm, conv1d, layer_norm
-from spectra_zoo.models._head import build_spectra_model, check_common_args, spectra_input
+from spectra_zoo.models._head import build_spectra_model, check_common_args, spectra_input, stretch_to_min_length
 from spectra_zoo.registry import register_model
 
 SPEC_POOL_SIZES = (16, 11, 6)
@@ -54,7 +54,8 @@ def _residual_block(x, in_ch, out_ch, k, name):
     return keras.layers.ReLU(name=f"{name}_out")(x)
 
 
-@register_model("resnet", tiny={"input_length": 256, "kernel_sizes": (3, 5), "planes": (4, 4), "stem_filters": 8})
+@register_model("resnet", tiny={"input_length": 256, "kernel_sizes": (3, 5), "planes": (4, 4), "stem_filters": 8},
+                min_length=501, tags=("paper",))
 def resnet(
     input_length=4023,
     num_classes=2,
@@ -110,10 +111,11 @@ def resnet(
     """
     check_common_args("resnet", input_length, num_classes, pooling)
     inputs = spectra_input(input_length)
-    x = layer_norm("input_norm")(inputs)
+    x, length = stretch_to_min_length(inputs, input_length, _min_input_length(kernel_sizes, len(planes)), "resnet")
+    x = layer_norm("input_norm")(x)
     if include_unused_linear:
-        x = UnusedDense(input_length, 512, name="unused_linear")(x)
-    x = keras.layers.Reshape((input_length, 1), name="add_channel")(x)
+        x = UnusedDense(length, 512, name="unused_linear")(x)
+    x = keras.layers.Reshape((length, 1), name="add_channel")(x)
     x = keras.layers.ZeroPadding1D(3, name="stem_pad")(x)
     x = conv1d(stem_filters, 7, 1, strides=2, use_bias=False, name="stem_conv")(x)
     x = batch_norm("stem_bn")(x)
@@ -123,9 +125,6 @@ def resnet(
     x = keras.layers.MaxPooling1D(5, strides=2, name="stem_pool")(x)
 
     lengths = _branch_lengths(int(x.shape[1]), kernel_sizes, len(planes))
-    if min(lengths) < 6:
-        raise ValueError(f"resnet: input_length={input_length} is too short; use at least "
-                         f"{_min_input_length(kernel_sizes, len(planes))} points.")
     if pool_sizes is None:
         pool_sizes = SPEC_POOL_SIZES if (input_length == 4023 and tuple(kernel_sizes) == (3, 5, 7)
                                          and len(planes) == 3) else tuple(n - min(lengths) + 6 for n in lengths)

@@ -11,7 +11,25 @@ from spectra_zoo.models._sequence import reshape_rows, sequence_front
 from spectra_zoo.registry import register_model
 
 
-@register_model("transformer", tiny={"d_model": 16, "num_heads": 2, "ff_dim": 16})
+def paper_sequences(x2, y2=None, n_sequences=31):
+    """Reshape the paper's training matrix into the Transformer layout (spec 2.3).
+
+    PyTorch reads the row-major ``(31, 51, points)`` reshape of X2 sequence-first:
+    31 tokens, batch 51, so token ``s`` of batch element ``b`` is X2 row ``51*s + b``.
+    Batch-first that is ``(51, 31, points)``.
+
+    Returns:
+        ``xs`` or ``(xs, ys)`` with shapes ``(51, 31, points)`` and ``(51, 31)``.
+    """
+    xs = reshape_rows(x2, n_sequences, batch_first_sequences=False)
+    if y2 is None:
+        return xs
+    return xs, reshape_rows(np.asarray(y2), n_sequences, batch_first_sequences=False)
+
+
+@register_model("transformer", tiny={"d_model": 16, "num_heads": 2, "ff_dim": 16},
+                input="series", per_spectrum={"mode": "patches"}, series_test_layout="one_series",
+                paper_layout="sequences", paper_sequences=paper_sequences, tags=("paper",))
 def transformer(
     input_length=4023,
     num_classes=2,
@@ -81,22 +99,6 @@ def transformer(
         pooling=pooling, compile=compile, classifier_kernel_initializer="glorot_uniform",
         classifier_bias_initializer=keras.initializers.Constant(0.01),
     )
-
-
-def paper_sequences(x2, y2=None, n_sequences=31):
-    """Reshape the paper's training matrix into the Transformer layout (spec 2.3).
-
-    PyTorch reads the row-major ``(31, 51, points)`` reshape of X2 sequence-first:
-    31 tokens, batch 51, so token ``s`` of batch element ``b`` is X2 row ``51*s + b``.
-    Batch-first that is ``(51, 31, points)``.
-
-    Returns:
-        ``xs`` or ``(xs, ys)`` with shapes ``(51, 31, points)`` and ``(51, 31)``.
-    """
-    xs = reshape_rows(x2, n_sequences, batch_first_sequences=False)
-    if y2 is None:
-        return xs
-    return xs, reshape_rows(np.asarray(y2), n_sequences, batch_first_sequences=False)
 
 
 def flatten_outputs(outputs):

@@ -164,16 +164,32 @@ def test_every_model_builds_for_other_lengths(length):
         assert model.inputs[0].shape[-1] == length
 
 
-def test_too_short_input_gives_a_clear_error():
+def test_short_spectra_are_stretched_to_the_published_minimum():
     from spectra_zoo.models.resnet import _min_input_length
+    from spectra_zoo.registry import model_info
 
     shortest = _min_input_length((3, 5, 7), 3)
-    with pytest.raises(ValueError, match=f"input_length={shortest - 1} is too short; use at least {shortest} points"):
-        spectra_zoo.build_model("resnet", input_length=shortest - 1)
-    spectra_zoo.build_model("resnet", input_length=shortest, compile=False)
-    with pytest.raises(ValueError, match="use at least 71 points"):
-        spectra_zoo.build_model("cnn", input_length=70)
-    spectra_zoo.build_model("cnn", input_length=71, compile=False)
+    assert model_info("resnet").min_length == shortest == 501
+    assert model_info("cnn").min_length == 71
+    at_min = spectra_zoo.build_model("resnet", input_length=shortest, compile=False)
+    short = spectra_zoo.build_model("resnet", input_length=100, compile=False)
+    assert short.inputs[0].shape[-1] == 100
+    assert short.get_layer("resnet_stretch_to_min_length").target_length == shortest
+    # the published layers are the same: same parameters as at the minimum length
+    assert short.count_params() == at_min.count_params()
+    assert not any("stretch" in layer.name for layer in at_min.layers)
+    cnn = spectra_zoo.build_model("cnn", input_length=64, compile=False)
+    assert cnn.get_layer("cnn_stretch_to_min_length").target_length == 71
+
+
+def test_stretch_to_length_is_linear_interpolation():
+    from spectra_zoo.layers import StretchToLength
+
+    x = np.random.default_rng(1).normal(size=(3, 40)).astype("float32")
+    out = np.asarray(StretchToLength(97)(x))
+    grid = np.linspace(0, 39, 97)
+    ref = np.stack([np.interp(grid, np.arange(40), row) for row in x])
+    np.testing.assert_allclose(out, ref, atol=1e-5)
 
 
 def test_binned_hard_vote_rule():
