@@ -40,6 +40,7 @@ __all__ = [
     "MaxNormalizer",
     "MinMaxNormalizer",
     "NormalizerNotFittedError",
+    "SNVNormalizer",
     "StandardNormalizer",
     "als_baseline",
     "crop",
@@ -585,8 +586,32 @@ class MaxNormalizer(_Normalizer):
         return {"mode": "max"}
 
 
+class SNVNormalizer(_Normalizer):
+    """Standard normal variate: every spectrum minus its own mean, divided by its own standard deviation.
+
+    The usual scatter correction of NIR/IR spectroscopy (Barnes, Dhanoa & Lister,
+    Appl. Spectrosc. 43, 1989) and the per-series z-normalisation of the UCR archive.
+    Nothing is fitted; a constant spectrum becomes zeros. ``to_layer()`` gives the
+    same transform inside a model (``SpectraNormalization(mode="snv")``).
+
+    Example:
+        >>> x_n = SNVNormalizer().fit_transform(x)
+    """
+
+    name = "snv"
+
+    def _transform(self, x):
+        centred = x - x.mean(axis=1, keepdims=True)
+        std = np.sqrt((centred**2).mean(axis=1, keepdims=True))
+        return centred / np.where(std > 0, std, 1.0)
+
+    def _layer_kwargs(self):
+        return {"mode": "snv"}
+
+
 NORMALIZERS = {
     "minmax": MinMaxNormalizer,
+    "snv": SNVNormalizer,
     "standard": StandardNormalizer,
     "area": AreaNormalizer,
     "max": MaxNormalizer,
@@ -598,7 +623,7 @@ def make_normalizer(name, **kwargs):
     """Create an (unfitted) normaliser by name.
 
     Args:
-        name: ``"minmax"``, ``"standard"``, ``"area"``, ``"max"`` or ``"none"``
+        name: ``"minmax"``, ``"snv"``, ``"standard"``, ``"area"``, ``"max"`` or ``"none"``
             (``None`` means ``"none"``); an existing normaliser is returned unchanged;
             a dict from ``get_config()`` is restored (fitted state included).
         **kwargs: Constructor arguments (``feature_range``, ``per_point``, ``axis``).

@@ -42,13 +42,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 import numpy as np
 
 from spectra_zoo._validation import SpectraInputError
-from spectra_zoo.evaluation.protocols import (
-    BINNED_MODELS,
-    SERIES_MODELS,
-    PaperProtocol,
-    Protocol,
-    get_protocol,
-)
+from spectra_zoo.evaluation.metrics import classification_metrics, transition_confidence
+from spectra_zoo.evaluation.protocols import PaperProtocol, Protocol, get_protocol
+from spectra_zoo.registry import list_models, model_info
 
 #: Metric columns of :attr:`ComparisonResult.table` that get a ``*_std`` column with several seeds.
 STAT_COLUMNS = ("accuracy", "macro_f1", "confidence", "boundary", "epochs", "train_seconds",
@@ -116,51 +112,11 @@ class PeakMemory:
         return False
 
 
-# ----------------------------------------------------------------------------------------
-# metrics (delegated to spectra_zoo.evaluation.metrics when present)
-# ----------------------------------------------------------------------------------------
-def _classification_metrics(y_true, y_pred) -> Dict[str, float]:
-    try:
-        from spectra_zoo.evaluation.metrics import classification_metrics
-    except ImportError:
-        from sklearn.metrics import accuracy_score, f1_score
-
-        return {"accuracy": float(accuracy_score(y_true, y_pred)),
-                "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0))}
-    return dict(classification_metrics(y_true, y_pred))
-
-
-def _fallback_confidence(pred):
-    # spec 1.4, vectorised: leading run of zeros and trailing run of ones
-    pred = np.asarray(pred).astype(int)
-    n = len(pred)
-    if n < 2:
-        return 0.0, 0, n - 1, 0
-    nz = np.flatnonzero(pred != 0)
-    lead = n if nz.size == 0 else nz[0]  # number of leading zeros
-    c0 = 0 if lead < 2 else lead - 1
-    no = np.flatnonzero(pred != 1)
-    trail = n if no.size == 0 else n - 1 - no[-1]
-    c1 = n - 1 if trail < 2 else n - trail
-    if c0 == n - 1 or c1 == 0:
-        conf = 0.5
-    elif c0 == 0 and c1 == n - 1:
-        conf = 0.0
-    else:
-        conf = 1.0 - (c1 - c0 - 1) / n
-    return float(conf), int(c0), int(c1), int(c0)
-
-
-def _transition(pred_labels, num_classes) -> Dict[str, float]:
-    try:
-        from spectra_zoo.evaluation.metrics import transition_confidence
-    except ImportError:
-        transition_confidence = _fallback_confidence if num_classes == 2 else None
-    if transition_confidence is None:
-        return {"confidence": float("nan"), "boundary": float("nan")}
+def _transition(pred_labels) -> Dict[str, float]:
+    """Classification confidence and boundary of spec 1.4 (NaN where they do not apply)."""
     try:
         conf, c0, c1, boundary = transition_confidence(np.asarray(pred_labels))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError):  # more than two classes, or too short a series
         return {"confidence": float("nan"), "boundary": float("nan")}
     return {"confidence": float(conf), "boundary": float(boundary), "c0": int(c0), "c1": int(c1)}
 
@@ -251,23 +207,21 @@ def train_model(
         num_classes: Classes (default ``max(y) + 1``, at least 2).
         ordered: ``x`` is a time-ordered series (series models train on series).
         dataset: The SpectraSet (needed by :class:`PaperProtocol`).
-        seed: ``keras.utils.set_random_seed(seed)`` before the model is built.
+        seed: ``keras.utils.set_random_seed(seed)`` before the model is built; member
+            ``i`` of an ensemble (``protocol.ensemble > 1``) uses ``seed + 1000 * i``.
         arch_kwargs: Extra builder arguments (e.g. ``registry.tiny_kwargs``); they
             override the protocol's choices.
         callbacks: Extra Keras callbacks for ``fit``.
         verbose: ``fit`` verbosity.
 
     Returns:
-        A :class:`TrainedModel`.
+        A :class:`TrainedModel` (for an ensemble: the averaged model, the summed
+        training time, the history and epochs of the first member).
 
     Example:
         >>> tm = train_model("cnn", x, y, ModernProtocol(epochs=20), seed=0)
         >>> tm.model.predict(x_new)
     """
-    import keras
-
-    import spectra_zoo
-
     protocol = get_protocol(protocol)
     if isinstance(protocol, PaperProtocol):
         if dataset is None:
@@ -280,11 +234,46 @@ def train_model(
     x, y = _check_xy(x, y)
     if num_classes is None:
         num_classes = max(2, int(y.max()) + 1)
+    runs = [_train_one(name, x, y, protocol, num_classes, ordered, dataset, int(seed) + 1000 * i, arch_kwargs,
+                       callbacks, verbose) for i in range(int(protocol.ensemble))]
+    first = runs[0]
+    model, notes = first.model, first.notes
+    if len(runs) > 1:
+        from spectra_zoo.models.ensemble import average_ensemble
+
+        model = average_ensemble([r.model for r in runs], name=name)
+        notes += f", ensemble of {len(runs)} networks (seeds {seed} + 1000 i), probabilities averaged"
+    return TrainedModel(
+        name=name, model=model, mode=first.kwargs.get("mode"), history=first.history, epochs=first.epochs,
+        train_seconds=sum(r.train_seconds for r in runs), peak_memory_mb=max(r.peak_memory_mb for r in runs),
+        memory_method=first.memory_method, params=count_trainable(model), n_train=first.n_train,
+        seed=int(seed), notes=notes,
+    )
+
+
+@dataclasses.dataclass
+class _Member:
+    model: Any
+    kwargs: Dict[str, Any]
+    history: Dict[str, List[float]]
+    epochs: int
+    train_seconds: float
+    peak_memory_mb: float
+    memory_method: str
+    n_train: int
+    notes: str
+
+
+def _train_one(name, x, y, protocol, num_classes, ordered, dataset, seed, arch_kwargs, callbacks, verbose):
+    import keras
+
+    from spectra_zoo.registry import build_model
+
     keras.utils.set_random_seed(int(seed))
     plan = protocol.plan(name, x, y, ordered=ordered, num_classes=num_classes, dataset=dataset, seed=int(seed))
     kwargs = dict(plan.build_kwargs)
     kwargs.update({k: v for k, v in (arch_kwargs or {}).items() if k != "input_length"})
-    model = spectra_zoo.build_model(name, input_length=int(x.shape[-1]), num_classes=num_classes, **kwargs)
+    model = build_model(name, input_length=int(x.shape[-1]), num_classes=num_classes, **kwargs)
     target, xt, yt = model, plan.x, plan.y
     if plan.train_on_rows:
         from spectra_zoo.models.binned import row_labels, row_model
@@ -299,12 +288,10 @@ def train_model(
         history = target.fit(xt, yt, callbacks=all_callbacks, verbose=verbose, **fit_kwargs)
         seconds = time.perf_counter() - start
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
-    epochs = len(hist.get("loss", []))
-    return TrainedModel(
-        name=name, model=model, mode=kwargs.get("mode"), history=hist, epochs=epochs, train_seconds=seconds,
-        peak_memory_mb=float(mem.peak_mb), memory_method=mem.method, params=count_trainable(model),
-        n_train=int(plan.n_train), seed=int(seed), notes=plan.notes,
-    )
+    epochs = int(round(len(hist.get("loss", [])) * plan.passes_per_fit_epoch))
+    return _Member(model=model, kwargs=kwargs, history=hist, epochs=epochs,
+                   train_seconds=seconds, peak_memory_mb=float(mem.peak_mb), memory_method=mem.method,
+                   n_train=int(plan.n_train), notes=plan.notes)
 
 
 def evaluate_model(
@@ -350,17 +337,17 @@ def evaluate_model(
     protocol = get_protocol(protocol)
     name = name or model.name
     x, y = _check_xy(x, y, what="test")
-    if mode is None and name in SERIES_MODELS:
+    if mode is None and model_info(name).is_series:
         mode = "series" if len(model.inputs[0].shape) == 3 else "patches"
     probs, pred = protocol.predict(name, model, x, mode=mode, bn_training_mode=bn_training_mode)
     out: Dict[str, Any] = {"probs": probs, "pred": np.asarray(pred, dtype=int), "n_test": int(len(x))}
     num_classes = probs.shape[-1]
     if y is not None:
-        out.update(_classification_metrics(y, out["pred"]))
+        out.update(dict(classification_metrics(y, out["pred"])))
     else:
         out.update(accuracy=float("nan"), macro_f1=float("nan"))
     if ordered:
-        out.update(_transition(out["pred"], num_classes))
+        out.update(_transition(out["pred"]))
     else:
         out.update(confidence=float("nan"), boundary=float("nan"))
     out["infer_spectra_per_s"] = float("nan")
@@ -396,10 +383,8 @@ def _is_spectra_set(obj) -> bool:
 def _resolve_data(data, ordered) -> _Data:
     dataset = None
     if isinstance(data, str):
-        try:
-            from spectra_zoo import datasets
-        except ImportError as exc:  # pragma: no cover - depends on another module
-            raise SpectraInputError(f"data={data!r} needs spectra_zoo.datasets, which is not importable: {exc}")
+        from spectra_zoo import datasets
+
         dataset = datasets.load(data)
         data = dataset
     if _is_spectra_set(data):
@@ -453,12 +438,10 @@ def _resolve_test(test, train: _Data, protocol, seed, test_size=0.25):
 
 
 def _resolve_models(models) -> List[str]:
-    import spectra_zoo
-
-    known = spectra_zoo.list_models()
+    known = list_models()
     if models == "all" or models is None:
-        # the supervised comparison: every classifier of the registry except SSL encoders
-        return [m for m in known if not m.endswith("_ssl")]
+        # the supervised comparison: every classifier of the registry, no SSL encoders
+        return list_models(encoders=False)
     if isinstance(models, str):
         models = [models]
     models = list(models)
@@ -471,17 +454,34 @@ def _resolve_models(models) -> List[str]:
 # ----------------------------------------------------------------------------------------
 # compare
 # ----------------------------------------------------------------------------------------
+def _failed_row(name, seed, reason, n_test) -> Dict[str, Any]:
+    row: Dict[str, Any] = {c: float("nan") for c in TABLE_COLUMNS[1:]}
+    row.update(model=name, kind="deep", seed=seed, n_test=int(n_test), note=reason)
+    return row
+
+
+def _resolve_baselines(baselines) -> List[str]:
+    """``None``/``False``: none; ``True``/``"default"``: the default set; a name or a list of names."""
+    if baselines is None or baselines is False:
+        return []
+    from spectra_zoo.evaluation.baselines import DEFAULT_BASELINES
+
+    if baselines is True or baselines == "default":
+        return list(DEFAULT_BASELINES)
+    return [baselines] if isinstance(baselines, str) else list(baselines)
+
+
 def _aggregate(runs) -> "Any":
     import pandas as pd
 
     rows = []
     for name, grp in runs.groupby("model", sort=False):
-        row: Dict[str, Any] = {"model": name}
+        row: Dict[str, Any] = {"model": name, "kind": grp["kind"].iloc[0]}
         for col in TABLE_COLUMNS[1:]:
             values = grp[col].to_numpy(dtype=float)
-            if col in ("params", "n_train", "n_test"):
+            if col in ("params", "n_train", "n_test") and np.isfinite(values[0]):
                 row[col] = int(values[0])
-            elif len(grp) == 1 and col == "epochs":
+            elif len(grp) == 1 and col == "epochs" and np.isfinite(values[0]):
                 row[col] = int(values[0])
             else:
                 row[col] = float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
@@ -489,9 +489,11 @@ def _aggregate(runs) -> "Any":
             for col in STAT_COLUMNS:
                 values = grp[col].to_numpy(dtype=float)
                 row[f"{col}_std"] = float(np.nanstd(values, ddof=1)) if np.isfinite(values).sum() > 1 else float("nan")
+        row["note"] = "; ".join(dict.fromkeys(str(n) for n in grp["note"] if isinstance(n, str) and n))
         rows.append(row)
     table = pd.DataFrame(rows)
-    cols = list(TABLE_COLUMNS) + [c for c in table.columns if c not in TABLE_COLUMNS]
+    first = ["model", "kind"] + list(TABLE_COLUMNS[1:])
+    cols = first + [c for c in table.columns if c not in first and c != "note"] + ["note"]
     return table[cols]
 
 
@@ -510,6 +512,7 @@ def compare(
     arch_kwargs: Optional[Dict[str, Dict[str, Any]]] = None,
     keep_models: bool = True,
     command: Optional[str] = None,
+    baselines=None,
 ):
     """Train and evaluate several registered models under one protocol.
 
@@ -538,6 +541,13 @@ def compare(
         arch_kwargs: ``{model name: builder kwargs}``, e.g. tiny sizes.
         keep_models: Keep the trained models (of the first seed) in ``result.models``.
         command: Command line recorded in the report (default ``sys.argv``).
+        baselines: Reference methods trained on the same split and scored with the same
+            metrics (:mod:`spectra_zoo.evaluation.baselines`): ``None`` (none), ``True``
+            or ``"default"`` (logistic regression and PLS-DA on SNV spectra, MiniRocket and
+            MultiRocket-Hydra when aeon is installed), or a list of names.
+
+    A model that fails on the data (an error while building, training or predicting)
+    does not end the comparison: its row has NaN metrics and says why in ``note``.
 
     Returns:
         A :class:`~spectra_zoo.evaluation.report.ComparisonResult`.
@@ -576,17 +586,26 @@ def compare(
             step += 1
             if progress:
                 print(f"[{step}/{total}] {name} (seed {seed}) ...", end="", flush=True)
-            tm = train_model(name, x_tr, y_tr, protocol, num_classes=num_classes, ordered=train.ordered,
-                             dataset=train.dataset, seed=seed, arch_kwargs=arch_kwargs.get(name),
-                             callbacks=callbacks)
-            ev = evaluate_model(tm.model, x_te, y_te, name=name, protocol=protocol, mode=tm.mode,
-                                ordered=test_ordered)
+            try:
+                tm = train_model(name, x_tr, y_tr, protocol, num_classes=num_classes, ordered=train.ordered,
+                                 dataset=train.dataset, seed=seed, arch_kwargs=arch_kwargs.get(name),
+                                 callbacks=callbacks)
+                ev = evaluate_model(tm.model, x_te, y_te, name=name, protocol=protocol, mode=tm.mode,
+                                    ordered=test_ordered)
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one model failing must not end the comparison
+                reason = f"failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                runs.append(_failed_row(name, seed, reason, len(y_te)))
+                if progress:
+                    print(f" {reason}", flush=True)
+                continue
             runs.append({
-                "model": name, "seed": seed, "accuracy": ev["accuracy"], "macro_f1": ev["macro_f1"],
+                "model": name, "kind": "deep", "seed": seed, "accuracy": ev["accuracy"], "macro_f1": ev["macro_f1"],
                 "confidence": ev["confidence"], "boundary": ev["boundary"], "params": tm.params,
                 "epochs": tm.epochs, "train_seconds": tm.train_seconds,
                 "infer_spectra_per_s": ev["infer_spectra_per_s"], "peak_memory_mb": tm.peak_memory_mb,
-                "n_train": tm.n_train, "n_test": ev["n_test"],
+                "n_train": tm.n_train, "n_test": ev["n_test"], "note": "",
             })
             histories.setdefault(name, []).append(tm.history)
             if name not in predictions:
@@ -599,6 +618,23 @@ def compare(
                 conf = "" if not np.isfinite(ev["confidence"]) else f", confidence {ev['confidence']:.3f}"
                 print(f" {tm.epochs} epochs in {tm.train_seconds:.1f} s, accuracy {ev['accuracy']:.3f}{conf}",
                       flush=True)
+    baseline_names = _resolve_baselines(baselines)
+    if baseline_names:
+        from spectra_zoo.evaluation.baselines import run_baselines
+
+        if progress:
+            print(f"baselines: {', '.join(baseline_names)} ...", end="", flush=True)
+        for row in run_baselines(baseline_names, x_tr, y_tr, x_te, y_te, seed=seeds[0]):
+            probs, pred = row.pop("probs", None), row.pop("pred", None)
+            if pred is not None and test_ordered:
+                row.update({k: v for k, v in _transition(pred).items() if k in ("confidence", "boundary")})
+            runs.append(row)
+            if probs is not None:
+                predictions[row["model"]] = np.asarray(probs)
+                pred_labels[row["model"]] = np.asarray(pred)
+                notes[row["model"]] = row.get("note", "")
+        if progress:
+            print(" done", flush=True)
     runs_df = pd.DataFrame(runs)
     table = _aggregate(runs_df)
     settings = {
@@ -612,6 +648,7 @@ def compare(
         "quick": bool(protocol.quick),
         "num_classes": num_classes,
         "arch_kwargs": arch_kwargs,
+        "baselines": baseline_names,
         "memory_method": "process RSS peak during fit, /proc/self/statm sampled every 5 ms (CPU)",
         "notes": notes,
         **{f"protocol.{k}": v for k, v in protocol.settings().items()},

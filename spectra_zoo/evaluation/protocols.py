@@ -33,47 +33,26 @@ import keras
 import numpy as np
 
 from spectra_zoo._validation import SpectraInputError
+from spectra_zoo.data import protocol as data_protocol
+from spectra_zoo.registry import model_info
 
-#: Models whose default ("series") mode takes ordered series ``(batch, n_spectra, points)``.
-SERIES_MODELS = ("lstm", "transformer", "conv_sct_attention")
-#: Per-spectrum mode of every series model (used for unordered data).
-PER_SPECTRUM_MODE = {"lstm": "patches", "transformer": "patches", "conv_sct_attention": "patches"}
-#: The binned FCNN is trained on rows (spec 2.8) in the paper protocol.
-BINNED_MODELS = ("binned_fcnn",)
-
-# Fallbacks for spec 1.1 / 2.9 when spectra_zoo.data.protocol is not importable.
-_SPEC_N_SIM = {"conv_sc_attention": 10, "conv_sct_attention": 10, "binned_fcnn": 15}
-_SPEC_EPOCHS = {"cnn": 5, "lstm": 25, "transformer": 30, "conv_sc_attention": 8, "conv_sct_attention": 5,
-                "fnn1d": 300, "resnet": 4, "binned_fcnn": 550}
 
 
 class ProtocolError(SpectraInputError):
     """A protocol cannot be applied to the given model or data."""
 
 
-def _data_protocol():
-    """``spectra_zoo.data.protocol`` (written by another module), imported lazily."""
-    from spectra_zoo.data import protocol  # noqa: WPS433
-
-    return protocol
-
-
 def paper_n_sim(name: str) -> int:
     """N_sim of the paper protocol for ``name`` (spec 1.1: 50; ConvSC/SCT 10; binned 15)."""
-    try:
-        table = _data_protocol().PAPER_N_SIM
-    except (ImportError, AttributeError):
-        table = _SPEC_N_SIM
-    return int(table.get(name, 50))
+    return int(data_protocol.PAPER_N_SIM.get(name, 50))
 
 
 def paper_epochs(name: str) -> int:
-    """Epochs (= full-batch optimiser steps) of the paper protocol for ``name`` (spec 2.9)."""
-    try:
-        table = _data_protocol().PAPER_EPOCHS
-    except (ImportError, AttributeError):
-        table = _SPEC_EPOCHS
-    return int(table.get(name, _SPEC_EPOCHS.get(name, 50)))
+    """Epochs (= full-batch optimiser steps) of the paper protocol for ``name`` (spec 2.9).
+
+    Models outside the published comparison get 50.
+    """
+    return int(data_protocol.PAPER_EPOCHS.get(name, 50))
 
 
 @dataclasses.dataclass
@@ -90,6 +69,8 @@ class TrainingPlan:
             curves).
         train_on_rows: True when ``fit`` runs on the binned row model.
         notes: Free text for the report.
+        passes_per_fit_epoch: Passes over the training set per ``fit`` epoch (more than
+            one when ``fit`` runs chunks of several epochs on a repeated pipeline).
     """
 
     build_kwargs: Dict[str, Any]
@@ -100,6 +81,7 @@ class TrainingPlan:
     n_train: int
     train_on_rows: bool = False
     notes: str = ""
+    passes_per_fit_epoch: float = 1.0
 
 
 def _bn_snapshot(model):
@@ -114,13 +96,27 @@ def _bn_restore(snapshot):
 def series_layout(name: str, x) -> np.ndarray:
     """Lay out an ordered test set for a series-mode model (spec 2.2, 2.3, 2.7).
 
-    LSTM: every spectrum its own length-1 sequence ``(n, 1, points)``. Transformer
-    and Conv SCT attention: the whole ordered set as one series ``(1, n, points)``.
+    The model's ``series_test_layout`` (registry) decides: ``"length_one_sequences"``
+    (the LSTM): every spectrum its own length-1 sequence ``(n, 1, points)``;
+    ``"one_series"`` (Transformer, Conv SCT attention): the whole ordered set as one
+    series ``(1, n, points)``.
     """
     x = np.asarray(x)
-    if name == "lstm":
+    if model_info(name).series_test_layout == "length_one_sequences":
         return x[:, None, :]
     return x[None, :, :]
+
+
+def _from_series_layout(name: str, out, n: int) -> np.ndarray:
+    """Outputs of a series-mode model on :func:`series_layout` back to ``(n, outputs)``."""
+    out = np.asarray(out)
+    if model_info(name).series_test_layout == "length_one_sequences":
+        return out.reshape((n, -1))
+    return out[0]
+
+
+def _is_series_mode(name: str, mode: Optional[str]) -> bool:
+    return model_info(name).is_series and (mode or "series") == "series"
 
 
 def _as_class_probs(p: np.ndarray) -> np.ndarray:
@@ -144,7 +140,7 @@ class Protocol:
     * ``quick``: a first look in a few minutes on 2 CPU cores (paper protocol: at most 5
       noisy copies and 20 binned iterations (the binned FCNN holds
       points x bins x 150 activations per spectrum and is the slowest model on a CPU), the paper's epochs otherwise, since full-batch
-      epochs on few rows are cheap; modern protocol: at most 3 epochs).
+      epochs on few rows are cheap; modern protocol: at most ``quick_epochs`` epochs).
     """
 
     name = "protocol"
@@ -154,6 +150,8 @@ class Protocol:
     bn_training_mode_at_test = False
     scale = 1.0
     quick = False
+    #: Networks trained per model, their probabilities averaged (the modern protocol's option).
+    ensemble = 1
 
     def __post_init__(self):
         if isinstance(self.scale, bool) or not (isinstance(self.scale, (int, float)) and 0 < self.scale <= 1):
@@ -171,11 +169,9 @@ class Protocol:
         out.update({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
         return out
 
-    def model_mode(self, name: str, ordered: bool) -> Optional[str]:
-        """The builder ``mode`` for ``name``: series for ordered data, per spectrum otherwise."""
-        if name in SERIES_MODELS:
-            return "series" if ordered else PER_SPECTRUM_MODE[name]
-        return None
+    def model_mode(self, name: str, ordered: bool) -> Dict[str, Any]:
+        """Builder arguments for the model's layout: series mode for ordered data, per spectrum otherwise."""
+        return model_info(name).mode_kwargs(ordered)
 
     def plan(self, name: str, x, y, *, ordered: bool, num_classes: int, dataset=None, seed: int = 0) -> TrainingPlan:
         raise NotImplementedError
@@ -204,8 +200,8 @@ class Protocol:
         if bn_training_mode is None:
             bn_training_mode = self.bn_training_mode_at_test
         x = np.asarray(x, dtype=np.float32)
-        series = name in SERIES_MODELS and (mode or "series") == "series"
-        binned = name in BINNED_MODELS and self.binned_row_vote
+        series = _is_series_mode(name, mode)
+        binned = model_info(name).paper_layout == "bin_rows" and self.binned_row_vote
         target = model
         if binned:
             from spectra_zoo.models.binned import row_model
@@ -221,7 +217,7 @@ class Protocol:
         else:
             out = np.asarray(target.predict(feed, batch_size=max(1, min(len(xin), 256)), verbose=0))
         if series:
-            out = out.reshape((x.shape[0], -1)) if name == "lstm" else out[0]
+            out = _from_series_layout(name, out, x.shape[0])
         if binned:
             from spectra_zoo.models.binned import hard_vote
 
@@ -237,62 +233,180 @@ class Protocol:
 
     def throughput_input(self, name: str, x, mode: Optional[str] = None):
         """The array handed to ``model.predict`` when timing inference."""
-        series = name in SERIES_MODELS and (mode or "series") == "series"
-        return series_layout(name, x) if series else np.asarray(x, dtype=np.float32)
+        return series_layout(name, x) if _is_series_mode(name, mode) else np.asarray(x, dtype=np.float32)
+
+
+#: Spectrum kinds the modern protocol knows; ``"auto"`` reads it from the data's axis unit.
+KINDS = ("diffraction", "vibrational", "generic")
+#: Axis-unit prefixes (``SpectraSet.axis_unit``) of diffraction data and of vibrational/optical spectra.
+_DIFFRACTION_UNITS = ("2theta", "two_theta", "q_", "d_")
+_SPECTROSCOPY_UNITS = ("wavenumber", "wavelength", "raman", "cm-1", "nm", "energy")
+#: Input normalisations the modern protocol can put inside the model.
+INPUT_NORMALIZATIONS = ("snv", "standard", "standard_per_point", "none")
+LR_SCHEDULES = ("cosine", "plateau", "constant")
+#: Fewest optimiser steps per ``fit`` epoch of the modern protocol (see ``ModernProtocol.plan``).
+_CHUNK_STEPS = 50
+
+
+def spectrum_kind(axis_unit: Optional[str]) -> str:
+    """``"diffraction"``, ``"vibrational"`` or ``"generic"`` from an axis unit such as ``"2theta_deg"``.
+
+    ``None`` or an unknown unit (``"index"``) gives ``"generic"``.
+    """
+    unit = (axis_unit or "").lower()
+    if unit.startswith(_DIFFRACTION_UNITS) or unit in ("q", "d"):
+        return "diffraction"
+    if unit.startswith(_SPECTROSCOPY_UNITS):
+        return "vibrational"
+    return "generic"
 
 
 @dataclasses.dataclass
 class ModernProtocol(Protocol):
-    """Mini-batch training with validation, early stopping and augmentation (default for users' data).
+    """The default training recipe for users' data: small spectral sets, no model selection on a few spectra.
 
-    * Stratified validation split (``validation_split`` of the training spectra).
-    * ``keras.callbacks.EarlyStopping(monitor="val_loss", patience=early_stopping_patience,
-      restore_best_weights=True)``.
-    * Augmentation with ``spectra_zoo.data.augment.Augmenter.diffraction()`` through
-      ``spectra_zoo.data.pipelines.supervised_dataset`` (per-spectrum models only).
-    * Series models on ordered data are trained on overlapping windows of
-      ``sequence_length`` consecutive training spectra; on unordered data in their
-      per-spectrum mode.
-    * Predictions in inference mode (``bn_training_mode_at_test=False``).
+    What it does, and why (measurements in BENCHMARKS.md, "Choosing the default recipe"):
+
+    * **Standardisation inside the model** (``input_normalization``, default ``"snv"``:
+      every spectrum minus its mean over its standard deviation, the standard normal
+      variate of spectroscopy and the z-normalisation of the UCR archive). It is a
+      layer of the model (:class:`~spectra_zoo.layers.SpectraNormalization`), so the
+      trained and the exported model take raw spectra.
+    * **A schedule long enough to converge**: ``epochs`` passes, but at least
+      ``min_steps`` optimiser steps (small sets get more epochs), Adam at
+      ``learning_rate`` with a cosine decay to zero (``lr_schedule="cosine"``;
+      ``"plateau"`` is the InceptionTime recipe, ReduceLROnPlateau on the training
+      loss), the final weights.
+    * **No validation split and no early stopping by default**: with 30-500
+      training spectra a 20 % split leaves a handful of spectra and early stopping
+      on them stops at random (Ismail Fawaz et al. 2019 train on the training loss
+      for the same reason). ``validation_split > 0`` brings back
+      ``EarlyStopping(restore_best_weights=True)``.
+    * **Augmentation chosen for the kind of spectrum** (``kind``; ``"auto"`` reads the
+      axis unit: 2-theta/q/d = diffraction, wavenumber/wavelength = vibrational,
+      otherwise generic): the diffraction augmenter (peak shift, baseline drift,
+      scaling, jitter) only for diffraction data; ``augment`` may also be ``False``,
+      an :class:`~spectra_zoo.data.augment.Augmenter` or a preset name.
+    * **Optional ensembles** (``ensemble=k``): k networks from different seeds,
+      their class probabilities averaged in one model (InceptionTime's 5).
+    * Series models on ordered data train on overlapping windows of
+      ``sequence_length`` consecutive spectra, on unordered data in their
+      per-spectrum mode; predictions in inference mode.
 
     Args:
-        epochs: Maximum epochs.
-        batch_size: Mini-batch size (spectra; windows for series models).
-        validation_split: Fraction of training spectra held out for early stopping
-            (0 disables validation and early stopping).
+        epochs: Passes over the training set (at least; see ``min_steps``).
+        min_steps: Fewest optimiser steps; ``epochs`` is raised to reach them.
+        max_epochs: Cap on the epochs that ``min_steps`` may ask for.
+        batch_size: Mini-batch size (spectra; windows for series models); at most
+            half the training set.
+        learning_rate: Peak Adam learning rate.
+        lr_schedule: ``"cosine"``, ``"plateau"`` or ``"constant"``.
+        input_normalization: ``"snv"``, ``"standard"`` (one mean and std fitted on the
+            training spectra), ``"standard_per_point"`` (per point, like scikit-learn's
+            StandardScaler) or ``"none"``.
+        kind: ``"auto"``, ``"diffraction"``, ``"vibrational"`` or ``"generic"``.
+        augment: ``"auto"`` (by ``kind``), ``True`` (same), ``False``, an Augmenter or a
+            preset name of :func:`spectra_zoo.data.pipelines.supervised_dataset`.
+        validation_split: Fraction held out for early stopping (0: none).
         early_stopping_patience: Epochs without ``val_loss`` improvement.
-        augment: Use the diffraction augmenter in the input pipeline.
-        learning_rate: Adam learning rate (``None``: the builder default 2e-3).
+        ensemble: Networks per model (their probabilities averaged).
         sequence_length: Window length for series models on ordered data.
         bn_training_mode_at_test: See :class:`Protocol`.
         scale: See :class:`Protocol`.
-        quick: See :class:`Protocol`.
+        quick: See :class:`Protocol` (at most ``quick_epochs`` epochs, no ``min_steps``).
 
     Example:
-        >>> protocol = ModernProtocol(epochs=30, batch_size=16)
+        >>> protocol = ModernProtocol(epochs=300, kind="vibrational", ensemble=5)
     """
 
     name = "modern"
 
-    epochs: int = 50
-    batch_size: int = 32
-    validation_split: float = 0.2
-    early_stopping_patience: int = 8
-    augment: bool = True
-    learning_rate: Optional[float] = None
+    epochs: int = 300
+    min_steps: int = 1000
+    max_epochs: int = 1500
+    batch_size: int = 16
+    learning_rate: float = 1e-3
+    lr_schedule: str = "cosine"
+    input_normalization: str = "snv"
+    kind: str = "auto"
+    augment: Any = "auto"
+    validation_split: float = 0.0
+    early_stopping_patience: int = 30
+    ensemble: int = 1
     sequence_length: int = 16
     bn_training_mode_at_test: bool = False
     scale: float = 1.0
     quick: bool = False
+    quick_epochs: int = 20
 
     def __post_init__(self):
         super().__post_init__()
         if not 0 <= self.validation_split < 1:
             raise ProtocolError(f"validation_split must be in [0, 1), got {self.validation_split!r}.")
-        for key in ("epochs", "batch_size", "sequence_length"):
+        for key in ("epochs", "max_epochs", "batch_size", "sequence_length", "ensemble", "quick_epochs",
+                    "early_stopping_patience"):
             value = getattr(self, key)
-            if not isinstance(value, (int, np.integer)) or value < 1:
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise ProtocolError(f"{key} must be a positive integer, got {value!r}.")
+        if not isinstance(self.min_steps, (int, np.integer)) or self.min_steps < 0:
+            raise ProtocolError(f"min_steps must be a non-negative integer, got {self.min_steps!r}.")
+        if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
+            raise ProtocolError(f"learning_rate must be a positive number, got {self.learning_rate!r}.")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ProtocolError(f"lr_schedule must be one of {LR_SCHEDULES}, got {self.lr_schedule!r}.")
+        if self.input_normalization not in INPUT_NORMALIZATIONS:
+            raise ProtocolError(
+                f"input_normalization must be one of {INPUT_NORMALIZATIONS}, got {self.input_normalization!r}.")
+        if self.kind != "auto" and self.kind not in KINDS:
+            raise ProtocolError(f"kind must be 'auto' or one of {KINDS}, got {self.kind!r}.")
+
+    # -- pieces of the recipe -------------------------------------------------------------
+    def resolve_kind(self, dataset=None) -> str:
+        """The spectrum kind: ``kind``, or for ``"auto"`` the dataset's axis unit (arrays: generic)."""
+        if self.kind != "auto":
+            return self.kind
+        return spectrum_kind(getattr(dataset, "axis_unit", None))
+
+    def augmenter(self, kind: str):
+        """The augmenter for ``kind`` (``None``: no augmentation)."""
+        if self.augment is False or self.augment is None:
+            return None
+        if self.augment in ("auto", True):
+            from spectra_zoo.data.augment import Augmenter
+
+            return Augmenter.diffraction() if kind == "diffraction" else None
+        return self.augment
+
+    def epochs_for(self, n_train: int, batch_size: int) -> int:
+        """Epochs after ``min_steps``, ``max_epochs``, ``scale`` and ``quick``."""
+        if self.quick:
+            return max(1, min(self.quick_epochs, int(math.ceil(self.epochs * self.scale))))
+        steps_per_epoch = max(1, int(math.ceil(n_train / batch_size)))
+        epochs = max(self.epochs, min(self.max_epochs, int(math.ceil(self.min_steps / steps_per_epoch))))
+        return max(1, int(math.ceil(epochs * self.scale)))
+
+    def normalization_layer(self, x):
+        """The fitted input-normalisation layer for training spectra ``x`` (or ``None``)."""
+        from spectra_zoo.data.preprocessing import make_normalizer
+
+        if self.input_normalization == "none":
+            return None
+        if self.input_normalization == "snv":
+            return "snv"
+        per_point = self.input_normalization == "standard_per_point"
+        layer = make_normalizer("standard", per_point=per_point).fit(x).to_layer(name="input_normalization")
+        return layer.get_config()
+
+    def compile_kwargs(self, num_classes: int, total_steps: int) -> Dict[str, Any]:
+        """Adam with the learning-rate schedule, cross-entropy and accuracy."""
+        from spectra_zoo.models._head import default_compile_kwargs
+
+        lr: Any = float(self.learning_rate)
+        if self.lr_schedule == "cosine":
+            lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps=max(1, int(total_steps)))
+        kwargs = default_compile_kwargs(num_classes)
+        kwargs["optimizer"] = keras.optimizers.Adam(learning_rate=lr)
+        return kwargs
 
     def _split(self, y, seed):
         n = len(y)
@@ -319,50 +433,57 @@ class ModernProtocol(Protocol):
     def plan(self, name, x, y, *, ordered, num_classes, dataset=None, seed=0):
         x = np.asarray(x, dtype=np.float32)
         y = np.asarray(y)
-        mode = self.model_mode(name, ordered)
-        build_kwargs = {} if mode is None else {"mode": mode}
-        if self.learning_rate is not None:
-            from spectra_zoo.models._head import default_compile_kwargs
-            from spectra_zoo.optimizers import CoupledL2Adam
-
-            compile_kwargs = default_compile_kwargs(num_classes)
-            compile_kwargs["optimizer"] = CoupledL2Adam(learning_rate=self.learning_rate, l2=2e-5)
-            build_kwargs["compile"] = compile_kwargs
-        epochs = self.scaled_epochs(self.epochs)
+        build_kwargs = dict(self.model_mode(name, ordered))
+        series = build_kwargs.get("mode") == "series"
         tr, va = self._split(y, seed)
-        callbacks = []
-        if len(va):
-            callbacks.append(keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=self.early_stopping_patience, restore_best_weights=True))
-        notes = f"mini-batch {self.batch_size}, {len(va)} validation spectra"
-        if mode == "series":
-            # windows over the training spectra (kept in order), validation windows apart
+        kind = self.resolve_kind(dataset)
+        if series:
             xt, yt = self._windows(x[tr], y[tr])
             val = self._windows(x[va], y[va]) if len(va) >= 2 else None
-            if val is None and callbacks:
-                callbacks = []
-            fit_kwargs = {"epochs": epochs, "batch_size": self.batch_size, "shuffle": True,
-                          "validation_data": val}
+        else:
+            xt, yt = x[tr], y[tr]
+            val = (x[va], y[va]) if len(va) else None
+        batch_size = max(1, min(self.batch_size, len(xt) // 2 or 1))
+        epochs = self.epochs_for(len(xt), batch_size)
+        steps_per_epoch = int(math.ceil(len(xt) / batch_size))
+        steps = epochs * steps_per_epoch
+        norm = self.normalization_layer(x[tr])
+        if norm is not None:
+            build_kwargs["input_normalization"] = norm
+        build_kwargs["compile"] = self.compile_kwargs(num_classes, steps)
+        callbacks: List[Any] = []
+        if val is not None:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=self.early_stopping_patience, restore_best_weights=True))
+        if self.lr_schedule == "plateau":
+            callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=50,
+                                                               min_lr=1e-4))
+        notes = (f"{kind} spectra, input {self.input_normalization}, {epochs} epochs of batch {batch_size} "
+                 f"({steps} steps, Adam {self.learning_rate:g}, {self.lr_schedule}), "
+                 f"{len(va)} validation spectra")
+        fit_kwargs: Dict[str, Any] = {"epochs": epochs, "validation_data": val}
+        if series:
+            fit_kwargs.update(batch_size=batch_size, shuffle=True)
             return TrainingPlan(build_kwargs, xt, yt, fit_kwargs, callbacks, n_train=len(tr),
                                 notes=notes + f", windows of {xt.shape[1]} ordered spectra, no augmentation")
-        fit_kwargs = {"epochs": epochs, "validation_data": (x[va], y[va]) if len(va) else None}
-        data_x, data_y = x[tr], y[tr]
-        if self.augment:
-            try:
-                from spectra_zoo.data.augment import Augmenter
-                from spectra_zoo.data.pipelines import supervised_dataset
-            except ImportError:
-                notes += ", augmentation skipped (spectra_zoo.data not importable)"
-            else:
-                data_x = supervised_dataset(x[tr], y[tr], batch_size=self.batch_size, shuffle=True,
-                                            augmenter=Augmenter.diffraction(), seed=seed)
-                data_y = None
-                notes += ", diffraction augmentation"
-        if data_y is not None:
-            fit_kwargs.update(batch_size=self.batch_size, shuffle=True)
-        else:
-            fit_kwargs["shuffle"] = False  # the pipeline shuffles every epoch itself
-        return TrainingPlan(build_kwargs, data_x, data_y, fit_kwargs, callbacks, n_train=len(tr), notes=notes)
+        # Small sets have one or two batches per epoch, and Keras' per-epoch overhead (about
+        # 0.1-0.2 s on 2 cores) would then cost more than the training: the pipeline repeats
+        # the shuffled set and ``fit`` runs chunks of at least ``_CHUNK_STEPS`` steps.
+        chunk = steps_per_epoch * max(1, -(-_CHUNK_STEPS // steps_per_epoch))
+        fit_kwargs.update(epochs=max(1, -(-steps // chunk)), steps_per_epoch=chunk, shuffle=False)
+        passes = chunk / steps_per_epoch
+        if self.lr_schedule == "plateau":
+            callbacks[-1].patience = max(1, int(round(50 / passes)))
+        if val is not None:
+            callbacks[0].patience = max(1, int(round(self.early_stopping_patience / passes)))
+        augmenter = self.augmenter(kind)
+        from spectra_zoo.data.pipelines import supervised_dataset
+
+        data = supervised_dataset(xt, yt, batch_size=batch_size, shuffle=True, augmenter=augmenter, seed=seed,
+                                  repeat=True)
+        label = "no" if augmenter is None else (getattr(augmenter, "name", None) or str(augmenter))
+        return TrainingPlan(build_kwargs, data, None, fit_kwargs, callbacks, n_train=len(tr),
+                            passes_per_fit_epoch=passes, notes=notes + f", {label} augmentation")
 
 
 class BinnedBreakRule(keras.callbacks.Callback):
@@ -474,7 +595,7 @@ class PaperProtocol(Protocol):
 
     def model_mode(self, name, ordered):
         # the paper protocol always uses the sequence layouts
-        return "series" if name in SERIES_MODELS else None
+        return model_info(name).mode_kwargs(True)
 
     def n_sim_for(self, name: str) -> int:
         """``N_sim`` used for ``name`` after ``scale``/``quick``."""
@@ -486,7 +607,7 @@ class PaperProtocol(Protocol):
 
     def epochs_for(self, name: str) -> int:
         """Epochs (full-batch steps) for ``name`` after ``scale``/``quick``."""
-        if name in BINNED_MODELS:
+        if model_info(name).paper_layout == "bin_rows":
             cap = self.epochs if self.epochs is not None else self.binned_max_iterations
             return self.scaled_epochs(cap, quick_cap=20)
         epochs = self.epochs if self.epochs is not None else paper_epochs(name)
@@ -499,34 +620,26 @@ class PaperProtocol(Protocol):
                 "PaperProtocol needs the dataset (a SpectraSet such as spectra_zoo.datasets.load('hed_ramp')) "
                 "to select the 31 representative spectra; for (x, y) arrays use ModernProtocol."
             )
-        mod = _data_protocol()
-        if name in BINNED_MODELS:
-            x, y = mod.binned_training_set(dataset, n_sim=self.n_sim_for(name))
+        if model_info(name).paper_layout == "bin_rows":
+            x, y = data_protocol.binned_training_set(dataset, n_sim=self.n_sim_for(name))
         else:
-            x, y, _rows = mod.paper_training_set(dataset, n_sim=self.n_sim_for(name))
+            x, y, _rows = data_protocol.paper_training_set(dataset, n_sim=self.n_sim_for(name))
         return np.asarray(x, dtype=np.float32), np.asarray(y)
 
     def plan(self, name, x, y, *, ordered, num_classes, dataset=None, seed=0):
         xt, yt = self.training_rows(name, dataset)
         epochs = self.epochs_for(name)
-        mode = self.model_mode(name, ordered)
-        build_kwargs = {} if mode is None else {"mode": mode}
+        build_kwargs = self.model_mode(name, ordered)
         fit = {"epochs": epochs, "shuffle": False, "validation_data": None}
         n_rows = len(xt)
-        if name == "lstm":
-            from spectra_zoo.models.lstm import paper_sequences
-
-            xs, ys = paper_sequences(xt, yt)
-            notes = f"LSTM sequences {xs.shape[:2]} (batch-first, spec 2.2)"
-        elif name == "transformer":
-            from spectra_zoo.models.transformer import paper_sequences
-
-            xs, ys = paper_sequences(xt, yt)
-            notes = f"Transformer sequences {xs.shape[:2]} (sequence-first [31, n] read batch-first, spec 2.3)"
-        elif name in SERIES_MODELS:
+        info = model_info(name)
+        if info.paper_layout == "sequences":
+            xs, ys = info.paper_sequences(xt, yt)
+            notes = f"{name} sequences {xs.shape[:2]} (spec 2.2/2.3)"
+        elif info.paper_layout == "one_series":
             xs, ys = xt[None], yt[None]
             notes = f"one series of the {n_rows} training rows in stored order (spec 2.7)"
-        elif name in BINNED_MODELS:
+        elif info.paper_layout == "bin_rows":
             fit["batch_size"] = len(xt)
             callbacks = [BinnedBreakRule(self.binned_loss_threshold, self.binned_accuracy_threshold)]
             return TrainingPlan(build_kwargs, xt, yt, fit, callbacks, n_train=n_rows, train_on_rows=True,
@@ -557,6 +670,8 @@ def get_protocol(protocol, quick: bool = False) -> Protocol:
 
 
 __all__ = [
+    "INPUT_NORMALIZATIONS",
+    "KINDS",
     "BinnedBreakRule",
     "ModernProtocol",
     "PaperProtocol",
@@ -567,4 +682,5 @@ __all__ = [
     "paper_epochs",
     "paper_n_sim",
     "series_layout",
+    "spectrum_kind",
 ]

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-_MODES = ("affine", "area", "max", "none")
+_MODES = ("affine", "area", "max", "snv", "none")
 
 
 def _as_constant(value, name):
@@ -31,6 +31,10 @@ class SpectraNormalization(keras.layers.Layer):
     * ``"area"``: per spectrum ``y = x / trapezoid_area(x)`` over ``axis`` (or the
       point index when ``axis`` is None); a zero area leaves the spectrum unchanged;
     * ``"max"``: per spectrum ``y = x / max|x|`` (all-zero spectra unchanged);
+    * ``"snv"``: per spectrum the standard normal variate ``y = (x - mean(x)) / std(x)``
+      (population standard deviation; a constant spectrum becomes zeros), the usual
+      scatter correction of vibrational spectroscopy and the z-normalisation of the UCR
+      archive;
     * ``"none"``: identity.
 
     The constants are stored as non-trainable weights (created in ``build``) and
@@ -133,6 +137,11 @@ class SpectraNormalization(keras.layers.Layer):
         if self.mode == "area":
             area = ops.sum(x * ops.cast(self._trapz_w, x.dtype), axis=-1, keepdims=True)
             return x / ops.where(ops.equal(area, 0), ops.ones_like(area), area)
+        if self.mode == "snv":
+            mean = ops.mean(x, axis=-1, keepdims=True)
+            centred = x - mean
+            std = ops.sqrt(ops.mean(ops.square(centred), axis=-1, keepdims=True))
+            return centred / ops.where(ops.equal(std, 0), ops.ones_like(std), std)
         if self.mode == "max":
             peak = ops.max(ops.abs(x), axis=-1, keepdims=True)
             return x / ops.where(ops.equal(peak, 0), ops.ones_like(peak), peak)

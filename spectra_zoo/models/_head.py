@@ -19,6 +19,10 @@ Every builder has the same leading signature::
   a pretrained encoder from :func:`spectra_zoo.list_pretrained`.
 * ``compile`` is ``True`` (the studies' protocol: Adam, lr 2e-3, coupled L2
   2e-5), ``False`` or a dict of ``model.compile`` keyword arguments.
+* ``input_normalization`` (keyword) puts a fixed normalisation right after the
+  input (``"snv"`` or a fitted :class:`~spectra_zoo.layers.SpectraNormalization`),
+  the way ``keras.applications`` models carry their preprocessing: the model then
+  takes raw spectra, also as an exported SavedModel.
 """
 
 from __future__ import annotations
@@ -71,6 +75,55 @@ def spectra_input(input_length, series=False, name="spectra"):
     """
     shape = (None, input_length) if series else (input_length,)
     return keras.Input(shape=shape, name=name)
+
+
+def input_normalization_layer(normalization, input_length=None):
+    """The layer that ``input_normalization=`` of a builder puts right after the input.
+
+    Args:
+        normalization: ``None`` (no layer), ``"snv"`` (each spectrum minus its mean,
+            divided by its standard deviation: the standard normal variate), a
+            :class:`~spectra_zoo.layers.SpectraNormalization` layer (e.g. from a fitted
+            normaliser's ``to_layer()``) or the config dict of one.
+        input_length: Points per spectrum (checked against fitted constants).
+
+    Returns:
+        A layer or ``None``.
+    """
+    from spectra_zoo.layers import SpectraNormalization
+
+    if normalization is None:
+        return None
+    if isinstance(normalization, SpectraNormalization):
+        return normalization
+    if isinstance(normalization, str):
+        if normalization != "snv":
+            raise ValueError(
+                f"input_normalization must be None, 'snv', a SpectraNormalization layer or its config, "
+                f"got {normalization!r}."
+            )
+        return SpectraNormalization("snv", input_length=input_length, name="input_normalization")
+    if isinstance(normalization, dict):
+        config = dict(normalization)
+        config.setdefault("name", "input_normalization")
+        return SpectraNormalization(**config)
+    raise ValueError(
+        "input_normalization must be None, 'snv', a SpectraNormalization layer or its config, "
+        f"got {type(normalization).__name__}."
+    )
+
+
+def model_input(input_length, normalization=None, series=False, name="spectra"):
+    """The model's ``keras.Input`` and the tensor the architecture starts from.
+
+    Returns:
+        ``(inputs, x)``: ``x`` is ``inputs`` passed through the builder's
+        ``input_normalization`` (:func:`input_normalization_layer`), so a model trained
+        on standardised spectra still takes raw spectra, also after export.
+    """
+    inputs = spectra_input(input_length, series=series, name=name)
+    layer = input_normalization_layer(normalization, input_length)
+    return inputs, (inputs if layer is None else layer(inputs))
 
 
 def stretch_to_min_length(x, input_length, min_length, name):

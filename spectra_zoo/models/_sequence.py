@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from spectra_zoo.models._blocks import dense, layer_norm, patch_sequence
-from spectra_zoo.models._head import spectra_input
+from spectra_zoo.models._head import model_input
 
 MODES = ("series", "patches")
 
 
-def sequence_front(name, input_length, mode, patch_size, width):
+def sequence_front(name, input_length, mode, patch_size, width, input_normalization=None):
     """Build the input and the per-step embedding ``LN -> Dense(width) -> LN -> ReLU``.
 
     ``mode="series"``: input ``(batch, n_spectra, points)``, one step per spectrum.
@@ -24,13 +24,13 @@ def sequence_front(name, input_length, mode, patch_size, width):
     if mode not in MODES:
         raise ValueError(f"{name}: mode must be one of {MODES}, got {mode!r}.")
     if mode == "series":
-        inputs = spectra_input(input_length, series=True)
-        x, step_width = inputs, input_length
+        inputs, x = model_input(input_length, input_normalization, series=True)
+        step_width = input_length
     else:
         if not isinstance(patch_size, int) or patch_size < 1 or patch_size > input_length:
             raise ValueError(f"{name}: patch_size must be an integer in 1..input_length, got {patch_size!r}.")
-        inputs = spectra_input(input_length)
-        x, step_width = patch_sequence(inputs, input_length, patch_size), patch_size
+        inputs, x = model_input(input_length, input_normalization)
+        x, step_width = patch_sequence(x, input_length, patch_size), patch_size
     x = layer_norm("input_norm")(x)
     x = dense(width, step_width, init="xavier", name="embedding")(x)
     x = layer_norm("embedding_norm")(x)

@@ -10,7 +10,7 @@ import numpy as np
 
 from spectra_zoo.layers import BinnedDense, LearnedBinWeighting, SpectrumToBinRows
 from spectra_zoo.models._blocks import BN_EPS, BN_MOMENTUM
-from spectra_zoo.models._head import build_spectra_model, check_common_args, spectra_input
+from spectra_zoo.models._head import build_spectra_model, check_common_args, model_input
 from spectra_zoo.registry import register_model
 
 
@@ -31,6 +31,7 @@ def binned_fcnn(
     pooling=None,
     compile=True,
     *,
+    input_normalization=None,
     bins=15,
     hidden_units=150,
     axis_start=9.5604,
@@ -65,6 +66,8 @@ def binned_fcnn(
         weights: ``None``, a weights path or a pretrained name.
         pooling: Unused; kept for the common signature.
         compile: ``True`` (spec optimiser), ``False`` or a dict.
+        input_normalization: ``None``, ``"snv"`` or a fitted ``SpectraNormalization`` layer
+            applied right after the input (the model then takes raw spectra).
         bins: Number of bins ``B`` (the paper reached 100 % at 11, 15 and 16).
         hidden_units: Hidden width of each bin network (150).
         axis_start: First 2-theta value in degrees.
@@ -81,8 +84,8 @@ def binned_fcnn(
     if not isinstance(bins, int) or not 1 <= bins <= input_length:
         raise ValueError(f"binned_fcnn: bins must be an integer in 1..input_length, got {bins!r}.")
     opinions = 2 if num_classes == 2 else num_classes
-    inputs = spectra_input(input_length)
-    x = SpectrumToBinRows(bins, axis_start=axis_start, axis_step=axis_step, name="bin_rows")(inputs)
+    inputs, x = model_input(input_length, input_normalization)
+    x = SpectrumToBinRows(bins, axis_start=axis_start, axis_step=axis_step, name="bin_rows")(x)
     x = BinnedDense(hidden_units, name="bin_dense1")(x)
     x = _bin_batch_norm(x, bins, hidden_units, "bin_bn1")
     x = keras.layers.ReLU(name="bin_relu")(x)

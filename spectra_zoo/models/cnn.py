@@ -6,7 +6,7 @@ import keras
 
 from spectra_zoo.initializers import normal_005
 from spectra_zoo.models._blocks import batch_norm, conv1d, layer_norm
-from spectra_zoo.models._head import build_spectra_model, check_common_args, spectra_input, stretch_to_min_length
+from spectra_zoo.models._head import build_spectra_model, check_common_args, model_input, stretch_to_min_length
 from spectra_zoo.registry import register_model
 
 
@@ -33,6 +33,7 @@ def cnn(
     pooling=None,
     compile=True,
     *,
+    input_normalization=None,
     pool2=2,
     filters=64,
     last_filters=4,
@@ -57,6 +58,8 @@ def cnn(
         weights: ``None``, a weights path or a pretrained name.
         pooling: Unused (the features are a vector); kept for the common signature.
         compile: ``True`` (Adam 2e-3 with coupled L2 2e-5, cross-entropy), ``False`` or a dict.
+        input_normalization: ``None``, ``"snv"`` or a fitted ``SpectraNormalization`` layer
+            applied right after the input (the model then takes raw spectra).
         pool2: Max-pool size after the second convolution: 2 (paper) or 3 (2mpool3).
         filters: Filters of the first two convolutions (spec: 64).
         last_filters: Filters of the third convolution (spec: 4).
@@ -72,8 +75,8 @@ def cnn(
     if pool2 not in (2, 3):
         raise ValueError(f"cnn: pool2 must be 2 (paper version) or 3 (2mpool3 version), got {pool2!r}.")
     specs = [(filters, 5, 2, 2, 1), (filters, 3, 2, pool2, filters), (last_filters, 3, 1, 2, filters)]
-    inputs = spectra_input(input_length)
-    x, length = stretch_to_min_length(inputs, input_length, _min_length(specs), "cnn")
+    inputs, x = model_input(input_length, input_normalization)
+    x, length = stretch_to_min_length(x, input_length, _min_length(specs), "cnn")
     x = layer_norm("input_norm")(x)
     x = keras.layers.Reshape((length, 1), name="add_channel")(x)
     for i, (f, k, s, pool, cin) in enumerate(specs, start=1):

@@ -21,7 +21,7 @@ from spectra_zoo.layers import (
     TemporalAttention,
 )
 from spectra_zoo.models._blocks import BN_EPS, BN_MOMENTUM, batch_norm, conv1d, dense, layer_norm, patch_sequence
-from spectra_zoo.models._head import build_spectra_model, check_common_args, spectra_input
+from spectra_zoo.models._head import build_spectra_model, check_common_args, model_input
 from spectra_zoo.registry import register_model
 
 NORMS = ("batch", "split_batch")
@@ -86,6 +86,7 @@ def conv_sc_attention(
     pooling=None,
     compile=True,
     *,
+    input_normalization=None,
     channels=8,
     filters=64,
     embed_dim=256,
@@ -121,6 +122,8 @@ def conv_sc_attention(
         weights: ``None``, a weights path or a pretrained name.
         pooling: Unused; kept for the common signature.
         compile: ``True`` (spec protocol), ``False`` or a dict.
+        input_normalization: ``None``, ``"snv"`` or a fitted ``SpectraNormalization`` layer
+            applied right after the input (the model then takes raw spectra).
         channels: Channels of the second convolution (8).
         filters: Filters of the first convolution (64).
         embed_dim: Width of the position embedding (256).
@@ -141,8 +144,8 @@ def conv_sc_attention(
     check_common_args("conv_sc_attention", input_length, num_classes, pooling,
                       allow_none_length=bool(adaptive_pool))
     gamma_init = keras.initializers.RandomNormal(0.0, gamma_std) if gamma_std else "ones"
-    inputs = spectra_input(input_length)
-    h = sc_stack(inputs, input_length=input_length, channels=channels, filters=filters, embed_dim=embed_dim,
+    inputs, x = model_input(input_length, input_normalization)
+    h = sc_stack(x, input_length=input_length, channels=channels, filters=filters, embed_dim=embed_dim,
                  num_heads=num_heads, adaptive_pool=adaptive_pool, norm=norm, num_splits=num_splits,
                  gamma_init=gamma_init, ffwd_units=ffwd_units, use_ffwd=use_ffwd)
     return build_spectra_model(inputs, h, name="conv_sc_attention", num_classes=num_classes,
@@ -159,6 +162,7 @@ def conv_sc_attention_ssl(
     pooling=None,
     compile=True,
     *,
+    input_normalization=None,
     channels=16,
     filters=64,
     embed_dim=128,
@@ -184,6 +188,8 @@ def conv_sc_attention_ssl(
         weights: ``None``, a weights path or a pretrained name.
         pooling: Unused; kept for the common signature.
         compile: ``True``, ``False`` or a dict (only with ``include_top``).
+        input_normalization: ``None``, ``"snv"`` or a fitted ``SpectraNormalization`` layer
+            applied right after the input (the model then takes raw spectra).
         channels, filters, embed_dim, num_heads, adaptive_pool, norm, num_splits, gamma_std:
             As in :func:`conv_sc_attention`.
 
@@ -197,8 +203,8 @@ def conv_sc_attention_ssl(
     """
     check_common_args("conv_sc_attention_ssl", input_length, num_classes, pooling, allow_none_length=True)
     gamma_init = keras.initializers.RandomNormal(0.0, gamma_std) if gamma_std else "ones"
-    inputs = spectra_input(input_length)
-    h = sc_stack(inputs, input_length=input_length, channels=channels, filters=filters, embed_dim=embed_dim,
+    inputs, x = model_input(input_length, input_normalization)
+    h = sc_stack(x, input_length=input_length, channels=channels, filters=filters, embed_dim=embed_dim,
                  num_heads=num_heads, adaptive_pool=adaptive_pool, norm=norm, num_splits=num_splits,
                  gamma_init=gamma_init, ffwd_units=None, use_ffwd=False)
     return build_spectra_model(inputs, h, name="conv_sc_attention_ssl", num_classes=num_classes,
@@ -217,6 +223,7 @@ def conv_sct_attention(
     pooling=None,
     compile=True,
     *,
+    input_normalization=None,
     mode="series",
     channels=8,
     filters=64,
@@ -255,6 +262,8 @@ def conv_sct_attention(
         weights: ``None``, a weights path or a pretrained name.
         pooling: Unused; kept for the common signature.
         compile: ``True`` (spec protocol), ``False`` or a dict.
+        input_normalization: ``None``, ``"snv"`` or a fitted ``SpectraNormalization`` layer
+            applied right after the input (the model then takes raw spectra).
         mode: ``"series"`` or ``"patches"``.
         channels, filters, embed_dim, num_heads, ffwd_units, use_ffwd: The SC part
             (see :func:`conv_sc_attention`).
@@ -275,14 +284,14 @@ def conv_sct_attention(
                      num_heads=num_heads, adaptive_pool=None, norm="batch", num_splits=1, gamma_init="ones",
                      ffwd_units=ffwd_units, use_ffwd=use_ffwd, learnable_fusion=True)
     if mode == "series":
-        inputs = spectra_input(input_length, series=True)
-        flat = SeriesToBatch(name="series_to_batch")(inputs)
-        h = BatchToSeries(name="batch_to_series")([sc_stack(flat, **sc_kwargs), inputs])
-        raw, width = inputs, input_length
+        inputs, x0 = model_input(input_length, input_normalization, series=True)
+        flat = SeriesToBatch(name="series_to_batch")(x0)
+        h = BatchToSeries(name="batch_to_series")([sc_stack(flat, **sc_kwargs), x0])
+        raw, width = x0, input_length
     else:
-        inputs = spectra_input(input_length)
-        h = keras.layers.Reshape((1, embed_dim), name="expand_features")(sc_stack(inputs, **sc_kwargs))
-        raw, width = patch_sequence(inputs, input_length, patch_size), patch_size
+        inputs, x0 = model_input(input_length, input_normalization)
+        h = keras.layers.Reshape((1, embed_dim), name="expand_features")(sc_stack(x0, **sc_kwargs))
+        raw, width = patch_sequence(x0, input_length, patch_size), patch_size
     e = dense(embed_dim, width, init="normal", name="temporal_embedding")(raw)
     e = layer_norm("temporal_norm")(e)
     x = TemporalAttention(temporal_heads, name="temporal_attention")([h, e])

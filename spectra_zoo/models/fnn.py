@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import keras
 
-from spectra_zoo.models._head import build_spectra_model, check_common_args, spectra_input
+from spectra_zoo.models._head import build_spectra_model, check_common_args, model_input
 from spectra_zoo.registry import register_model
 
 LN_EPS = 1e-5  # PyTorch LayerNorm default
@@ -23,6 +23,7 @@ def fnn1d(
     pooling=None,
     compile=True,
     *,
+    input_normalization=None,
     hidden_units=(256, 512, 64),
     kernel_mean=1.0,
     kernel_std=0.02,
@@ -46,6 +47,8 @@ def fnn1d(
         weights: ``None``, a weights path or a pretrained name.
         pooling: Unused (features are already a vector); accepted for the common signature.
         compile: ``True`` (Adam 2e-3, coupled L2 2e-5, cross-entropy), ``False`` or a dict.
+        input_normalization: ``None``, ``"snv"`` or a fitted ``SpectraNormalization`` layer
+            applied right after the input (the model then takes raw spectra).
         hidden_units: Widths of the hidden Dense layers.
         kernel_mean: Mean of the normal kernel initialiser.
         kernel_std: Standard deviation of the normal kernel initialiser.
@@ -64,8 +67,8 @@ def fnn1d(
         s = None if seed is None else seed + i
         return keras.initializers.RandomNormal(mean=kernel_mean, stddev=kernel_std, seed=s)
 
-    inputs = spectra_input(input_length)
-    x = keras.layers.LayerNormalization(epsilon=LN_EPS, name="input_norm")(inputs)
+    inputs, x = model_input(input_length, input_normalization)
+    x = keras.layers.LayerNormalization(epsilon=LN_EPS, name="input_norm")(x)
     for i, units in enumerate(hidden_units):
         x = keras.layers.Dense(units, kernel_initializer=init(i), bias_initializer="zeros", name=f"dense_{i}")(x)
         x = keras.layers.LayerNormalization(epsilon=LN_EPS, name=f"norm_{i}")(x)

@@ -44,6 +44,7 @@ def lstm(
     pooling=None,
     compile=True,
     *,
+    input_normalization=None,
     mode="series",
     units=512,
     embed_dim=512,
@@ -78,6 +79,8 @@ def lstm(
         weights: ``None``, a weights path or a pretrained name.
         pooling: ``None`` keeps the steps (series default); ``"avg"``/``"max"``/``"flatten"``.
         compile: ``True`` (spec protocol), ``False`` or a dict.
+        input_normalization: ``None``, ``"snv"`` or a fitted ``SpectraNormalization`` layer
+            applied right after the input (the model then takes raw spectra).
         mode: ``"series"`` or ``"patches"``.
         units: LSTM units (512).
         embed_dim: Width of the per-step embedding (512).
@@ -95,7 +98,7 @@ def lstm(
     if mode == "patches" and pooling is None:
         pooling = "avg"
     check_common_args("lstm", input_length, num_classes, pooling)
-    inputs, x = sequence_front("lstm", input_length, mode, patch_size, embed_dim)
+    inputs, x = sequence_front("lstm", input_length, mode, patch_size, embed_dim, input_normalization)
     limit = 1.0 / math.sqrt(units)
     init = keras.initializers.RandomUniform(-limit, limit)
     for i in range(num_layers):

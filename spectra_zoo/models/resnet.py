@@ -6,7 +6,7 @@ import keras
 
 from spectra_zoo.layers import UnusedDense
 from spectra_zoo.models._blocks import batch_norm, conv1d, layer_norm
-from spectra_zoo.models._head import build_spectra_model, check_common_args, spectra_input, stretch_to_min_length
+from spectra_zoo.models._head import build_spectra_model, check_common_args, model_input, stretch_to_min_length
 from spectra_zoo.registry import register_model
 
 SPEC_POOL_SIZES = (16, 11, 6)
@@ -64,6 +64,7 @@ def resnet(
     pooling=None,
     compile=True,
     *,
+    input_normalization=None,
     kernel_sizes=(3, 5, 7),
     planes=(64, 64, 8),
     stem_filters=64,
@@ -97,6 +98,8 @@ def resnet(
         weights: ``None``, a weights path or a pretrained name.
         pooling: Unused; kept for the common signature.
         compile: ``True`` (spec protocol), ``False`` or a dict.
+        input_normalization: ``None``, ``"snv"`` or a fitted ``SpectraNormalization`` layer
+            applied right after the input (the model then takes raw spectra).
         kernel_sizes: Kernel size of each branch.
         planes: Output channels of the blocks of a branch (spec: 64, 64, 8).
         stem_filters: Channels of the stem convolution.
@@ -110,8 +113,8 @@ def resnet(
         >>> model = spectra_zoo.build_model("resnet", input_length=4023)
     """
     check_common_args("resnet", input_length, num_classes, pooling)
-    inputs = spectra_input(input_length)
-    x, length = stretch_to_min_length(inputs, input_length, _min_input_length(kernel_sizes, len(planes)), "resnet")
+    inputs, x = model_input(input_length, input_normalization)
+    x, length = stretch_to_min_length(x, input_length, _min_input_length(kernel_sizes, len(planes)), "resnet")
     x = layer_norm("input_norm")(x)
     if include_unused_linear:
         x = UnusedDense(length, 512, name="unused_linear")(x)

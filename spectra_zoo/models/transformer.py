@@ -38,6 +38,7 @@ def transformer(
     pooling=None,
     compile=True,
     *,
+    input_normalization=None,
     mode="series",
     d_model=256,
     num_heads=8,
@@ -71,6 +72,8 @@ def transformer(
         weights: ``None``, a weights path or a pretrained name.
         pooling: ``None`` keeps the tokens (series default); ``"avg"``/``"max"``/``"flatten"``.
         compile: ``True`` (spec protocol), ``False`` or a dict.
+        input_normalization: ``None``, ``"snv"`` or a fitted ``SpectraNormalization`` layer
+            applied right after the input (the model then takes raw spectra).
         mode: ``"series"`` or ``"patches"``.
         d_model: Token width (256).
         num_heads: Attention heads (8).
@@ -90,7 +93,7 @@ def transformer(
     if mode == "patches" and pooling is None:
         pooling = "avg"
     check_common_args("transformer", input_length, num_classes, pooling)
-    inputs, x = sequence_front("transformer", input_length, mode, patch_size, d_model)
+    inputs, x = sequence_front("transformer", input_length, mode, patch_size, d_model, input_normalization)
     x = SinusoidalPositionalEncoding(name="positional_encoding")(x)
     for i in range(num_layers):
         x = TransformerEncoderBlock(num_heads, ff_dim, dropout=dropout, name=f"encoder{i + 1}")(x)
