@@ -11,6 +11,9 @@ References:
       "Baseline correction with asymmetric least squares smoothing" (2005);
       settings of SEED_SPEC section 1.1 (lambda 1e5, p 0.002, 10 iterations).
     * Min/max scaling to [-1, 1] with the training min/max: SEED_SPEC section 1.3.
+    * Standard normal variate (:func:`snv`): R. J. Barnes, M. S. Dhanoa and S. J. Lister,
+      "Standard normal variate transformation and de-trending of near-infrared diffuse
+      reflectance spectra", Applied Spectroscopy 43(5):772-777 (1989).
 
 Example:
     >>> from spectra_zoo.data.preprocessing import remove_baseline, make_normalizer
@@ -47,6 +50,7 @@ __all__ = [
     "make_normalizer",
     "remove_baseline",
     "resample",
+    "snv",
 ]
 
 
@@ -204,6 +208,51 @@ def remove_baseline(x, lam: float = 1e5, p: float = 0.002, n_iter: int = 10):
     """
     baseline = als_baseline(x, lam=lam, p=p, n_iter=n_iter)
     return np.asarray(x, dtype=np.float64) - baseline
+
+
+# ---------------------------------------------------------------------------------------------
+# Standard normal variate
+# ---------------------------------------------------------------------------------------------
+
+
+def snv(x, ddof: int = 1):
+    """Standard normal variate: centre and scale every spectrum by its own mean and std.
+
+    ``snv(x)[i] = (x[i] - mean(x[i])) / std(x[i])`` (Barnes, Dhanoa & Lister 1989), the
+    per-spectrum correction of multiplicative scatter and offset used in NIR/IR/Raman
+    work. Stateless: nothing is fitted, so training and test spectra are transformed
+    the same way. A flat spectrum (standard deviation 0, or at the level of the
+    values' rounding error) becomes all zeros instead of NaN.
+
+    Args:
+        x: Spectra, shape ``(points,)`` or ``(n, points)``; at least 2 points.
+        ddof: Delta degrees of freedom of the standard deviation (1: the sample
+            standard deviation of Barnes et al.; 0: the population one).
+
+    Returns:
+        float64 array of the shape of ``x``: every spectrum with mean 0 and standard
+        deviation 1 (unless flat).
+
+    Raises:
+        SpectraInputError: not numeric, NaN/infinite, wrong rank, or fewer than
+            ``ddof + 1`` points.
+
+    Example:
+        >>> z = snv(np.array([[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]]))
+        >>> np.allclose(z[0], z[1])
+        True
+    """
+    arr = np.asarray(x)
+    single = arr.ndim == 1
+    arr = _as_spectra(arr[None, :] if single else arr)
+    if arr.shape[1] < int(ddof) + 1:
+        raise SpectraInputError(f"snv needs at least {int(ddof) + 1} points per spectrum, got {arr.shape[1]}.")
+    centred = arr - arr.mean(axis=1, keepdims=True)
+    std = arr.std(axis=1, ddof=int(ddof), keepdims=True)
+    # "flat": the spread is at the level of the rounding error of the values
+    flat = std <= 8 * np.finfo(np.float64).eps * np.abs(arr).max(axis=1, keepdims=True)
+    out = np.divide(centred, std, out=np.zeros_like(centred), where=~flat)
+    return out[0] if single else out
 
 
 # ---------------------------------------------------------------------------------------------

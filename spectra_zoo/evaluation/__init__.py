@@ -3,8 +3,9 @@
 The harness (:func:`compare`, :func:`train_model`, :func:`evaluate_model`) trains
 registered models under a :class:`ModernProtocol` (users' data) or the
 :class:`PaperProtocol` of Sun, Brockhauser & Hegedűs, Appl. Sci. 11(23):11520
-(2021) and writes a report. The submodules ``metrics``, ``transition`` and
-``interpret`` are loaded on first access.
+(2021) and writes a report. The submodules ``metrics``, ``transition``,
+``interpret`` and ``baselines`` (reference classifiers: SNV + logistic regression,
+SNV + PLS-DA, MiniRocket, MultiRocket-Hydra) are loaded on first access.
 
 Example:
     >>> from spectra_zoo.evaluation import compare, PaperProtocol
@@ -27,7 +28,7 @@ from spectra_zoo.evaluation.protocols import (
 )
 from spectra_zoo.evaluation.report import ComparisonResult, ReportExistsError
 
-_LAZY_SUBMODULES = ("metrics", "transition", "interpret", "harness", "protocols", "report")
+_LAZY_SUBMODULES = ("metrics", "transition", "interpret", "harness", "protocols", "report", "baselines")
 
 
 #: Public names of the lazily imported submodules, resolved on first use.
@@ -37,6 +38,8 @@ _LAZY_NAMES = {
     "TransitionEstimate": "transition", "estimate_transition": "transition",
     "GradientImportance": "interpret", "ImportanceTable": "interpret", "attention_maps": "interpret",
     "gradient_importance": "interpret", "importance_table": "interpret", "integrated_gradients": "interpret",
+    "DEFAULT_BASELINES": "baselines", "list_baselines": "baselines", "make_baseline": "baselines",
+    "run_baselines": "baselines",
 }
 
 
