@@ -638,9 +638,9 @@ class MaxNormalizer(_Normalizer):
 class SNVNormalizer(_Normalizer):
     """Standard normal variate: every spectrum minus its own mean, divided by its own standard deviation.
 
-    The usual scatter correction of NIR/IR spectroscopy (Barnes, Dhanoa & Lister,
-    Appl. Spectrosc. 43, 1989) and the per-series z-normalisation of the UCR archive.
-    Nothing is fitted; a constant spectrum becomes zeros. ``to_layer()`` gives the
+    :func:`snv` with the population standard deviation (``ddof=0``), as a normaliser:
+    the usual scatter correction of NIR/IR spectroscopy and the per-series
+    z-normalisation of the UCR archive. Nothing is fitted. ``to_layer()`` gives the
     same transform inside a model (``SpectraNormalization(mode="snv")``).
 
     Example:
@@ -650,9 +650,7 @@ class SNVNormalizer(_Normalizer):
     name = "snv"
 
     def _transform(self, x):
-        centred = x - x.mean(axis=1, keepdims=True)
-        std = np.sqrt((centred**2).mean(axis=1, keepdims=True))
-        return centred / np.where(std > 0, std, 1.0)
+        return snv(x, ddof=0)
 
     def _layer_kwargs(self):
         return {"mode": "snv"}

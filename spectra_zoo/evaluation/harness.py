@@ -624,10 +624,9 @@ def compare(
 
         if progress:
             print(f"baselines: {', '.join(baseline_names)} ...", end="", flush=True)
-        for row in run_baselines(baseline_names, x_tr, y_tr, x_te, y_te, seed=seeds[0]):
+        for row in run_baselines(baseline_names, x_tr, y_tr, x_te, y_te, seed=seeds[0], ordered=test_ordered,
+                                 num_classes=num_classes):
             probs, pred = row.pop("probs", None), row.pop("pred", None)
-            if pred is not None and test_ordered:
-                row.update({k: v for k, v in _transition(pred).items() if k in ("confidence", "boundary")})
             runs.append(row)
             if probs is not None:
                 predictions[row["model"]] = np.asarray(probs)
