@@ -272,7 +272,10 @@ def _train_one(name, x, y, protocol, num_classes, ordered, dataset, seed, arch_k
     keras.utils.set_random_seed(int(seed))
     plan = protocol.plan(name, x, y, ordered=ordered, num_classes=num_classes, dataset=dataset, seed=int(seed))
     kwargs = dict(plan.build_kwargs)
-    kwargs.update({k: v for k, v in (arch_kwargs or {}).items() if k != "input_length"})
+    extra = {k: v for k, v in (arch_kwargs or {}).items() if k != "input_length"}
+    if isinstance(kwargs.get("compile"), dict) and isinstance(extra.get("compile"), dict):
+        extra["compile"] = {**kwargs["compile"], **extra["compile"]}  # e.g. run_eagerly on the protocol's optimiser
+    kwargs.update(extra)
     model = build_model(name, input_length=int(x.shape[-1]), num_classes=num_classes, **kwargs)
     target, xt, yt = model, plan.x, plan.y
     if plan.train_on_rows:
@@ -573,6 +576,11 @@ def compare(
     if not seeds:
         raise SpectraInputError("seeds must contain at least one seed.")
     train = _resolve_data(data, ordered)
+    if isinstance(protocol, PaperProtocol) and train.dataset is None:
+        raise SpectraInputError(
+            "PaperProtocol needs a dataset (a SpectraSet such as spectra_zoo.datasets.load('hed_ramp')) to select "
+            "its training rows; for plain (x, y) arrays use ModernProtocol."
+        )
     x_tr, y_tr, x_te, y_te, test_ordered, test_idx = _resolve_test(test, train, protocol, seeds[0])
     num_classes = max(2, int(max(y_tr.max(), y_te.max())) + 1,
                       len(train.class_names) if train.class_names else 0)

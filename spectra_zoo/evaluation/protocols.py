@@ -248,6 +248,12 @@ LR_SCHEDULES = ("cosine", "plateau", "constant")
 _CHUNK_STEPS = 50
 
 
+def _chunk_epochs(epochs: int, steps_per_epoch: int) -> int:
+    """Epochs per ``fit`` epoch: the largest divisor of ``epochs`` that keeps a chunk near ``_CHUNK_STEPS`` steps."""
+    want = max(1, -(-_CHUNK_STEPS // steps_per_epoch))
+    return max(d for d in range(1, min(want, epochs) + 1) if epochs % d == 0)
+
+
 def spectrum_kind(axis_unit: Optional[str]) -> str:
     """``"diffraction"``, ``"vibrational"`` or ``"generic"`` from an axis unit such as ``"2theta_deg"``.
 
@@ -272,11 +278,11 @@ class ModernProtocol(Protocol):
       variate of spectroscopy and the z-normalisation of the UCR archive). It is a
       layer of the model (:class:`~spectra_zoo.layers.SpectraNormalization`), so the
       trained and the exported model take raw spectra.
-    * **A schedule long enough to converge**: ``epochs`` passes, but at least
-      ``min_steps`` optimiser steps (small sets get more epochs), Adam at
-      ``learning_rate`` with a cosine decay to zero (``lr_schedule="cosine"``;
-      ``"plateau"`` is the InceptionTime recipe, ReduceLROnPlateau on the training
-      loss), the final weights.
+    * **A schedule long enough to converge**: by default enough epochs for
+      ``min_steps`` optimiser steps (between ``min_epochs`` and ``max_epochs``: small
+      sets get more epochs), Adam at ``learning_rate`` with a cosine decay to zero
+      (``lr_schedule="cosine"``; ``"plateau"`` is the InceptionTime recipe,
+      ReduceLROnPlateau on the training loss), the final weights.
     * **No validation split and no early stopping by default**: with 30-500
       training spectra a 20 % split leaves a handful of spectra and early stopping
       on them stops at random (Ismail Fawaz et al. 2019 train on the training loss
@@ -294,9 +300,10 @@ class ModernProtocol(Protocol):
       per-spectrum mode; predictions in inference mode.
 
     Args:
-        epochs: Passes over the training set (at least; see ``min_steps``).
-        min_steps: Fewest optimiser steps; ``epochs`` is raised to reach them.
-        max_epochs: Cap on the epochs that ``min_steps`` may ask for.
+        epochs: Passes over the training set; ``None`` (default): from ``min_steps``.
+        min_steps: Optimiser steps the default schedule aims at.
+        min_epochs: Fewest epochs of the default schedule.
+        max_epochs: Most epochs of the default schedule.
         batch_size: Mini-batch size (spectra; windows for series models); at most
             half the training set.
         learning_rate: Peak Adam learning rate.
@@ -316,13 +323,14 @@ class ModernProtocol(Protocol):
         quick: See :class:`Protocol` (at most ``quick_epochs`` epochs, no ``min_steps``).
 
     Example:
-        >>> protocol = ModernProtocol(epochs=300, kind="vibrational", ensemble=5)
+        >>> protocol = ModernProtocol(kind="vibrational", ensemble=5)
     """
 
     name = "modern"
 
-    epochs: int = 300
+    epochs: Optional[int] = None
     min_steps: int = 1000
+    min_epochs: int = 100
     max_epochs: int = 1500
     batch_size: int = 16
     learning_rate: float = 1e-3
@@ -343,9 +351,11 @@ class ModernProtocol(Protocol):
         super().__post_init__()
         if not 0 <= self.validation_split < 1:
             raise ProtocolError(f"validation_split must be in [0, 1), got {self.validation_split!r}.")
-        for key in ("epochs", "max_epochs", "batch_size", "sequence_length", "ensemble", "quick_epochs",
-                    "early_stopping_patience"):
+        for key in ("epochs", "min_epochs", "max_epochs", "batch_size", "sequence_length", "ensemble",
+                    "quick_epochs", "early_stopping_patience"):
             value = getattr(self, key)
+            if key == "epochs" and value is None:
+                continue
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise ProtocolError(f"{key} must be a positive integer, got {value!r}.")
         if not isinstance(self.min_steps, (int, np.integer)) or self.min_steps < 0:
@@ -378,12 +388,22 @@ class ModernProtocol(Protocol):
         return self.augment
 
     def epochs_for(self, n_train: int, batch_size: int) -> int:
-        """Epochs after ``min_steps``, ``max_epochs``, ``scale`` and ``quick``."""
-        if self.quick:
-            return max(1, min(self.quick_epochs, int(math.ceil(self.epochs * self.scale))))
+        """Epochs for ``n_train`` spectra in batches of ``batch_size``.
+
+        ``epochs`` when given; otherwise enough epochs for ``min_steps`` optimiser steps,
+        at least ``min_epochs`` and at most ``max_epochs``, rounded up to whole chunks of
+        about ``_CHUNK_STEPS`` steps. Then ``scale``; ``quick`` caps the result at
+        ``quick_epochs``.
+        """
         steps_per_epoch = max(1, int(math.ceil(n_train / batch_size)))
-        epochs = max(self.epochs, min(self.max_epochs, int(math.ceil(self.min_steps / steps_per_epoch))))
-        return max(1, int(math.ceil(epochs * self.scale)))
+        if self.epochs is not None:
+            epochs = max(1, int(math.ceil(int(self.epochs) * self.scale)))
+        else:
+            epochs = min(self.max_epochs, max(self.min_epochs, int(math.ceil(self.min_steps / steps_per_epoch))))
+            epochs = max(1, int(math.ceil(epochs * self.scale)))
+            chunk = max(1, -(-_CHUNK_STEPS // steps_per_epoch))
+            epochs = -(-epochs // chunk) * chunk  # whole fit chunks (see plan)
+        return min(epochs, self.quick_epochs) if self.quick else epochs
 
     def normalization_layer(self, x):
         """The fitted input-normalisation layer for training spectra ``x`` (or ``None``)."""
@@ -469,9 +489,8 @@ class ModernProtocol(Protocol):
         # Small sets have one or two batches per epoch, and Keras' per-epoch overhead (about
         # 0.1-0.2 s on 2 cores) would then cost more than the training: the pipeline repeats
         # the shuffled set and ``fit`` runs chunks of at least ``_CHUNK_STEPS`` steps.
-        chunk = steps_per_epoch * max(1, -(-_CHUNK_STEPS // steps_per_epoch))
-        fit_kwargs.update(epochs=max(1, -(-steps // chunk)), steps_per_epoch=chunk, shuffle=False)
-        passes = chunk / steps_per_epoch
+        passes = _chunk_epochs(epochs, steps_per_epoch)
+        fit_kwargs.update(epochs=epochs // passes, steps_per_epoch=passes * steps_per_epoch, shuffle=False)
         if self.lr_schedule == "plateau":
             callbacks[-1].patience = max(1, int(round(50 / passes)))
         if val is not None:

@@ -68,14 +68,14 @@ def test_compare_table_columns_and_types():
                      arch_kwargs={"fnn1d": _tiny("fnn1d"), "lstm": _tiny("lstm")})
     assert isinstance(result, ComparisonResult)
     table = result.table
-    assert list(table.columns) == list(TABLE_COLUMNS)
-    assert table["model"].tolist() == ["fnn1d", "lstm"]
+    assert list(table.columns) == ["model", "kind"] + list(TABLE_COLUMNS[1:]) + ["note"]
+    assert table["model"].tolist() == ["fnn1d", "lstm"] and (table["kind"] == "deep").all()
     for col in TABLE_COLUMNS[1:]:
         assert pd.api.types.is_numeric_dtype(table[col]), col
     assert table["params"].dtype.kind == "i" and table["epochs"].dtype.kind == "i"
     assert (table["params"] > 0).all() and (table["epochs"] == 2).all()
-    # 25 % stratified hold-out for the test, then 20 % of the rest for validation (early stopping)
-    assert (table["n_test"] == 10).all() and (table["n_train"] == 24).all()
+    # 25 % stratified hold-out for the test; no validation split in the modern recipe
+    assert (table["n_test"] == 10).all() and (table["n_train"] == 30).all()
     assert table[["accuracy", "macro_f1"]].apply(lambda c: c.between(0, 1)).all().all()
     assert table["confidence"].isna().all()  # unordered arrays: no transition metrics
     assert (table["train_seconds"] > 0).all() and (table["infer_spectra_per_s"] > 0).all()
@@ -84,7 +84,8 @@ def test_compare_table_columns_and_types():
     np.testing.assert_allclose(result.predictions["lstm"].sum(-1), 1.0, atol=1e-5)
     assert set(result.models) == {"fnn1d", "lstm"}
     assert result.models["lstm"].inputs[0].shape[1:] == (POINTS,)  # per-spectrum ("patches") mode
-    assert len(result.histories["fnn1d"]) == 1 and len(result.histories["fnn1d"][0]["loss"]) == 2
+    # 2 epochs of 4 batches run as one fit epoch of 8 steps on the repeated pipeline
+    assert len(result.histories["fnn1d"]) == 1 and len(result.histories["fnn1d"][0]["loss"]) == 1
 
 
 @pytest.mark.slow
@@ -150,7 +151,7 @@ def test_paper_protocol_tests_on_all_spectra_in_order(monkeypatch):
         return x2, np.tile(y0, n_sim + 1), np.tile(originals, n_sim + 1)
 
     fake = SimpleNamespace(paper_training_set=paper_training_set, PAPER_N_SIM={}, PAPER_EPOCHS={"cnn": 5})
-    monkeypatch.setattr(protocols, "_data_protocol", lambda: fake)
+    monkeypatch.setattr(protocols, "data_protocol", fake)
     ds = SimpleNamespace(axis=np.arange(POINTS, dtype=float), intensities=x, labels=y, class_names=["a", "b"],
                          order=np.arange(len(y)), name="toy")
     result = compare(["cnn", "transformer"], data=ds, protocol=PaperProtocol(n_sim=1, epochs=3), progress=False,
@@ -166,7 +167,7 @@ def test_paper_protocol_tests_on_all_spectra_in_order(monkeypatch):
 
 @pytest.mark.slow
 def test_every_registered_model_at_tiny_size():
-    names = [m for m in spectra_zoo.list_models() if not m.endswith("_ssl")]
+    names = spectra_zoo.list_models(encoders=False)
     x, y = _data(n=32, points=512)
     kwargs = {m: _tiny(m) for m in names}
     result = compare("all", data=(x, y), ordered=True, protocol=ModernProtocol(epochs=1, batch_size=8, augment=False),
@@ -176,12 +177,36 @@ def test_every_registered_model_at_tiny_size():
 
 
 @pytest.mark.slow
-def test_modern_protocol_trains_through_the_augmenting_pipeline():
-    pytest.importorskip("spectra_zoo.data.pipelines")
+def test_modern_protocol_trains_through_the_augmenting_pipeline_with_early_stopping():
     x, y = _data()
-    tm = train_model("cnn", x, y, ModernProtocol(epochs=2, batch_size=8, augment=True), arch_kwargs=_tiny("cnn"))
-    assert "diffraction augmentation" in tm.notes
+    tm = train_model("cnn", x, y, ModernProtocol(epochs=2, batch_size=8, kind="diffraction", validation_split=0.25),
+                     arch_kwargs=_tiny("cnn"))
+    assert "diffraction augmentation" in tm.notes and "10 validation spectra" in tm.notes
     assert tm.epochs >= 1 and "val_loss" in tm.history
+
+
+def test_compare_reports_a_failing_model_and_goes_on():
+    x, y = _data()
+    result = compare(["cnn", "fnn1d"], data=(x, y), protocol=QUICK, progress=False,
+                     arch_kwargs={"cnn": {**_tiny("cnn"), "pool2": 7}, "fnn1d": _tiny("fnn1d")})
+    table = result.table.set_index("model")
+    assert table.loc["cnn", "note"].startswith("failed: ValueError: cnn: pool2 must be 2")
+    assert np.isnan(table.loc["cnn", "accuracy"])
+    assert table.loc["fnn1d", "accuracy"] >= 0 and table.loc["fnn1d", "note"] == ""
+    assert set(result.models) == {"fnn1d"}
+
+
+@pytest.mark.slow
+def test_ensemble_averages_member_probabilities():
+    x, y = _data()
+    protocol = ModernProtocol(epochs=2, batch_size=8, ensemble=2)
+    tm = train_model("fnn1d", x, y, protocol, arch_kwargs=_tiny("fnn1d"), seed=5)
+    members = [layer for layer in tm.model.layers if isinstance(layer, spectra_zoo.models._head.SpectraModel)]
+    assert len(members) == 2 and "ensemble of 2 networks" in tm.notes
+    ref = np.mean([m.predict(x, verbose=0) for m in members], axis=0)
+    np.testing.assert_allclose(tm.model.predict(x, verbose=0), ref, atol=1e-5)
+    assert tm.params == 2 * members[0].count_params() - 2 * sum(
+        int(np.prod(w.shape)) for w in members[0].non_trainable_weights)
 
 
 @pytest.mark.slow

@@ -33,7 +33,7 @@ def _ramp(n=64, points=POINTS, seed=0):
     x = np.exp(-((t - 0.3) / 0.03) ** 2)[None] + y[:, None] * np.exp(-((t - 0.7) / 0.03) ** 2)[None]
     x = x + 0.05 * rng.random((n, points))
     dataset = SimpleNamespace(axis=np.arange(points, dtype=float), intensities=x.astype("float32"), labels=y,
-                              class_names=["a", "b"], order=np.arange(n), name="toy_ramp")
+                              axis_unit="2theta_deg", class_names=["a", "b"], order=np.arange(n), name="toy_ramp")
     return dataset
 
 
@@ -66,7 +66,7 @@ def _fake_data_protocol(dataset_n=64):
 @pytest.fixture
 def fake_paper(monkeypatch):
     fake = _fake_data_protocol()
-    monkeypatch.setattr(protocols, "_data_protocol", lambda: fake)
+    monkeypatch.setattr(protocols, "data_protocol", fake)
     return fake
 
 
@@ -122,7 +122,53 @@ def test_scale_and_quick_reduce_epochs_and_rows():
     assert p.epochs_for("lstm") == 5 and p.n_sim_for("cnn") == 10
     p = get_protocol("paper", quick=True)
     assert p.epochs_for("transformer") == 30 and p.n_sim_for("cnn") == 5 and p.epochs_for("binned_fcnn") == 20
-    assert ModernProtocol(epochs=40, quick=True).scaled_epochs(40) == 3
+    assert ModernProtocol(epochs=40, quick=True).epochs_for(100, 16) == 20
+    assert ModernProtocol(epochs=40, quick=True, quick_epochs=3).epochs_for(100, 16) == 3
+
+
+def test_modern_default_schedule_reaches_min_steps_within_bounds():
+    p = ModernProtocol()
+    assert p.epochs is None and p.min_steps == 1000
+    assert p.epochs_for(28, 14) == 500  # 2 steps per epoch: 500 epochs for 1000 steps (20 chunks of 25)
+    assert p.epochs_for(5000, 16) == p.min_epochs  # large sets: at least min_epochs
+    assert ModernProtocol(min_steps=5000).epochs_for(1, 1) == p.max_epochs  # capped
+    assert ModernProtocol(epochs=7).epochs_for(28, 14) == 7  # an explicit count wins
+    assert ModernProtocol(scale=0.5).epochs_for(28, 14) == 250
+
+
+def test_spectrum_kind_from_axis_unit():
+    assert protocols.spectrum_kind("2theta_deg") == "diffraction"
+    assert protocols.spectrum_kind("q_inv_angstrom") == "diffraction"
+    assert protocols.spectrum_kind("wavenumber_cm-1") == "vibrational"
+    assert protocols.spectrum_kind("wavelength_nm") == "vibrational"
+    assert protocols.spectrum_kind("index") == "generic" and protocols.spectrum_kind(None) == "generic"
+
+
+def test_modern_recipe_plan():
+    ds = _ramp(n=40)
+    p = ModernProtocol(epochs=3)
+    plan = p.plan("cnn", ds.intensities, ds.labels, ordered=False, num_classes=2, dataset=ds)
+    assert plan.build_kwargs["input_normalization"] == "snv"
+    assert isinstance(plan.build_kwargs["compile"]["optimizer"], keras.optimizers.Adam)
+    schedule = plan.build_kwargs["compile"]["optimizer"].learning_rate
+    assert plan.fit_kwargs["validation_data"] is None and plan.callbacks == []  # no selection on few spectra
+    # 40 spectra, batch 16: 3 steps per epoch; 3 epochs fit in one chunk on a repeated pipeline
+    assert plan.fit_kwargs["steps_per_epoch"] == 9 and plan.fit_kwargs["epochs"] == 1
+    assert plan.passes_per_fit_epoch == 3
+    # the default: 334 epochs for 1000 steps, rounded up to whole chunks of 17 epochs (51 steps)
+    default = ModernProtocol().plan("cnn", ds.intensities, ds.labels, ordered=False, num_classes=2)
+    assert default.passes_per_fit_epoch == 17 and default.fit_kwargs["epochs"] == 20
+    assert default.fit_kwargs["steps_per_epoch"] == 51
+    assert "diffraction augmentation" in plan.notes  # the toy ramp has a 2-theta axis
+    arrays = p.plan("cnn", ds.intensities, ds.labels, ordered=False, num_classes=2)  # no axis unit: generic
+    assert "generic spectra" in arrays.notes and "no augmentation" in arrays.notes
+    fitted = ModernProtocol(input_normalization="standard_per_point").plan(
+        "cnn", ds.intensities, ds.labels, ordered=False, num_classes=2)
+    config = fitted.build_kwargs["input_normalization"]
+    np.testing.assert_allclose(config["offset"], ds.intensities.mean(axis=0), rtol=1e-5)
+    assert "input_normalization" not in ModernProtocol(input_normalization="none").plan(
+        "cnn", ds.intensities, ds.labels, ordered=False, num_classes=2).build_kwargs
+    del schedule
 
 
 def test_protocol_argument_errors():
@@ -132,6 +178,12 @@ def test_protocol_argument_errors():
         ModernProtocol(validation_split=1.5)
     with pytest.raises(ProtocolError, match="batch_size"):
         ModernProtocol(batch_size=0)
+    with pytest.raises(ProtocolError, match="input_normalization"):
+        ModernProtocol(input_normalization="zscore")
+    with pytest.raises(ProtocolError, match="kind"):
+        ModernProtocol(kind="nmr")
+    with pytest.raises(ProtocolError, match="lr_schedule"):
+        ModernProtocol(lr_schedule="step")
     with pytest.raises(ProtocolError, match="protocol must be"):
         get_protocol("fancy")
     with pytest.raises(ProtocolError, match="ModernProtocol"):
@@ -151,7 +203,7 @@ def test_modern_split_is_stratified_and_sequence_models_switch_mode():
     plan = p.plan("transformer", ds.intensities, ds.labels, ordered=True, num_classes=2)
     assert plan.build_kwargs["mode"] == "series" and plan.x.ndim == 3 and plan.y.shape[:2] == plan.x.shape[:2]
     plan = p.plan("cnn", ds.intensities, ds.labels, ordered=True, num_classes=2)
-    assert plan.build_kwargs == {}
+    assert "mode" not in plan.build_kwargs
 
 
 # ------------------------------------------------------------------------- break rule
@@ -200,8 +252,7 @@ def test_break_rule_stops_early_on_separable_rows():
 @pytest.mark.slow
 def test_bn_training_mode_at_test_changes_bn_model_predictions():
     ds = _ramp(n=32)
-    tm = train_model("cnn", ds.intensities, ds.labels, ModernProtocol(epochs=1, batch_size=8, augment=False,
-                                                                      validation_split=0),
+    tm = train_model("cnn", ds.intensities, ds.labels, ModernProtocol(epochs=1, batch_size=8, augment=False),
                      arch_kwargs=_tiny("cnn"), seed=0)
     moving_before = [np.array(v) for v in tm.model.non_trainable_weights]
     quirk = evaluate_model(tm.model, ds.intensities, ds.labels, name="cnn", bn_training_mode=True,
