@@ -38,6 +38,32 @@ ARCHITECTURES = {
 }
 
 
+#: Deep time-series classifiers (tag "tsc"): not part of the 2021 study, so no paper protocol entry;
+#: their notebooks train with mini-batches (the original code's Adam lr 1e-3) on a held-out split.
+TSC_ARCHITECTURES = {
+    "inception_time": (
+        "InceptionTime",
+        "Ismail Fawaz et al., *Data Mining and Knowledge Discovery* 34:1936-1962 (2020)",
+        "Six Inception modules (a 32-filter bottleneck, three parallel convolutions with kernels 40, 20 "
+        "and 10, a max-pool branch; 128 channels, batch norm, ReLU) with a residual shortcut every three "
+        "modules, global average pooling and one output layer: 420,321 trainable parameters for one "
+        "spectrum and 2 classes (420,192 in the feature stack, the count the LITE paper gives). "
+        "`ensemble=5` is the InceptionTime ensemble of five networks averaged in one model.",
+        '{"filters": 8, "bottleneck_size": 8, "depth": 3}',
+    ),
+    "lite": (
+        "LITE / LITETime",
+        "Ismail-Fawaz et al., *LITE: Light Inception with boosTing tEchniques for time series "
+        "classification*, IEEE DSAA 2023",
+        "One light Inception module (three multiplexed convolutions with kernels 40, 20, 10) beside 17 fixed "
+        "hand-crafted filters that detect rises, falls and peaks, then two dilated depthwise-separable "
+        "convolutions: 9,847 trainable parameters for one spectrum and 2 classes (9,814 in the feature "
+        "stack, the paper's count). `ensemble=5` is LITETime.",
+        '{"filters": 8}',
+    ),
+}
+
+
 def md(text):
     return new_markdown_cell(text.strip())
 
@@ -198,6 +224,97 @@ print(np.round(weights, 3))
     save(nb, f"{index:02d}_{name}.ipynb")
 
 
+def tsc_architecture(name, index):
+    title, citation, summary, quick_kwargs = TSC_ARCHITECTURES[name]
+    nb = new_notebook()
+    cells = [
+        md(f"""
+# {title}
+
+{summary}
+
+{citation}. The model is not part of the study of Sun et al. (2021), so it has no entry in the
+paper protocol (`PAPER_EPOCHS` lists the study's models). This notebook trains it the way its authors
+did, with mini-batches and Adam (learning rate 1e-3), on the simulated HED pressure ramp with a
+stratified held-out test set, then looks at the predicted transition over all 349 patterns. With
+`QUICK = True` (CI) it takes every 8th 2-theta point, a narrower network and 2 epochs: a smoke run,
+not a result.
+"""),
+        params_cell(f'NAME = "{name}"\n'
+                    f'QUICK_KWARGS = {quick_kwargs}   # QUICK: a narrower network (the full one is built below)\n'),
+        code("""
+import numpy as np
+import spectra_zoo
+from spectra_zoo import plotting
+from spectra_zoo.evaluation import ModernProtocol, compare, evaluate_model
+
+s = spectra_zoo.datasets.load("hed_ramp")
+print(s.summary())
+print(spectra_zoo.model_info(NAME))
+step = 8 if QUICK else 1                     # QUICK: every 8th 2-theta point (the models take any length)
+x, axis, y = s.intensities[:, ::step], s.axis[::step], s.labels
+"""),
+        md("## Build\n\nOne line gives the compiled model; `ensemble=5` gives the ensemble of five networks "
+           "as one Keras model."),
+        code("""
+model = spectra_zoo.build_model(NAME, input_length=s.n_points)
+trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+print(f"{NAME}: {trainable:,} trainable of {model.count_params():,} parameters, input {model.inputs[0].shape}")
+ensemble = spectra_zoo.build_model(NAME, input_length=s.n_points, ensemble=5, compile=False)
+print(f"{NAME}, ensemble of 5: {ensemble.count_params():,} parameters")
+"""),
+        md("## Train\n\nMini-batches of 32 (the original code used 64 and 1500 epochs), a validation split "
+           "with early stopping, diffraction augmentation; 25 % of the patterns are held out for testing."),
+        code("""
+# QUICK: 2 epochs without augmentation
+protocol = ModernProtocol(epochs=2 if QUICK else 100, batch_size=32, learning_rate=1e-3, augment=not QUICK,
+                          quick=QUICK)
+result = compare([NAME], data=(x, y), protocol=protocol, seeds=(SEED,), ordered=True, progress=False,
+                 arch_kwargs={NAME: QUICK_KWARGS} if QUICK else None)
+model = result.models[NAME]
+result.table
+"""),
+        md("## The whole ramp\n\nPredictions for all 349 patterns in acquisition order (three quarters of "
+           "them were seen in training) and the confidence metric of the study."),
+        code("""
+scores = evaluate_model(model, x, y, name=NAME, protocol=protocol, ordered=True, measure_throughput=False)
+print({k: scores[k] for k in ("accuracy", "macro_f1", "confidence", "boundary")})
+plotting.plot_series(x, axis=axis, pred=scores["pred"], y_true=y,
+                     probs=scores["probs"][:, -1], transition_true=185)
+"""),
+        md("## Explain\n\nGradient-based feature importance per 2-theta point."),
+        code("""
+from spectra_zoo.evaluation.interpret import gradient_importance
+
+spectra = x[::6] if QUICK else x   # QUICK: every 6th pattern
+importance = gradient_importance(model, spectra)
+plotting.plot_feature_importance({NAME: importance}, spectra=(x[0], x[-1]), axis=axis)
+"""),
+    ]
+    if name == "lite":
+        cells += [
+            md("## The hand-crafted filters\n\nThe fixed (non-trainable) increase, decrease and peak detection "
+               "filters and their responses to one pattern."),
+            code("""
+import matplotlib.pyplot as plt
+
+layer = model.get_layer("custom_filters")
+taps = layer.filter_taps()
+response = np.asarray(layer(x[:1, :, None].astype("float32")))[0]
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.5))
+for (label, t) in taps[::4]:
+    axes[0].plot(t, label=label)
+axes[0].legend(fontsize=7); axes[0].set_title("filter taps (every 4th filter)")
+axes[1].plot(axis, x[0] / x[0].max(), "k", lw=1, label="pattern 0")
+axes[1].plot(axis, np.maximum(response[:, -1], 0) / max(response[:, -1].max(), 1e-9), label=taps[-1][0])
+axes[1].legend(fontsize=7); axes[1].set_title("ReLU response of the widest peak filter")
+plt.show()
+"""),
+        ]
+    nb.cells = cells
+    save(nb, f"{index:02d}_{name}.ipynb")
+
+
 def self_supervised():
     nb = new_notebook()
     nb.cells = [
@@ -314,3 +431,5 @@ if __name__ == "__main__":
         architecture(name, i)
     self_supervised()
     own_folder()
+    for i, name in enumerate(TSC_ARCHITECTURES, start=12):
+        tsc_architecture(name, i)

@@ -5,6 +5,7 @@ from spectra_zoo.layers.bin_layout import SpectrumToBinRows
 from spectra_zoo.layers.binned_dense import BinnedDense
 from spectra_zoo.layers.channel_attention import ChannelAttention
 from spectra_zoo.layers.feed_forward import FeedForwardBlock
+from spectra_zoo.layers.hand_crafted_filters import HandCraftedFilters
 from spectra_zoo.layers.learned_bin_weighting import LearnedBinWeighting
 from spectra_zoo.layers.normalization import SpectraNormalization
 from spectra_zoo.layers.positional_encoding import SinusoidalPositionalEncoding
@@ -23,6 +24,7 @@ __all__ = [
     "BinnedDense",
     "ChannelAttention",
     "FeedForwardBlock",
+    "HandCraftedFilters",
     "LearnedBinWeighting",
     "SeriesToBatch",
     "SinusoidalPositionalEncoding",

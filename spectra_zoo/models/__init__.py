@@ -1,3 +1,6 @@
 """Architecture builders; importing this package registers every model."""
 
-from spectra_zoo.models import binned, cnn, conv_attention, fnn, lstm, resnet, transformer  # noqa: F401
+from spectra_zoo.models import (  # noqa: F401
+    binned, cnn, conv_attention, fnn, inception_time, lite, lstm, resnet, transformer,
+)
+from spectra_zoo.models._head import average_ensemble  # noqa: F401
