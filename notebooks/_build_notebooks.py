@@ -48,7 +48,7 @@ TSC_ARCHITECTURES = {
         "and 10, a max-pool branch; 128 channels, batch norm, ReLU) with a residual shortcut every three "
         "modules, global average pooling and one output layer: 420,321 trainable parameters for one "
         "spectrum and 2 classes (420,192 in the feature stack, the count the LITE paper gives). "
-        "`ensemble=5` is the InceptionTime ensemble of five networks averaged in one model.",
+        "`ModernProtocol(ensemble=5)` trains the InceptionTime ensemble of five networks.",
         '{"filters": 8, "bottleneck_size": 8, "depth": 3}',
     ),
     "lite": (
@@ -58,7 +58,7 @@ TSC_ARCHITECTURES = {
         "One light Inception module (three multiplexed convolutions with kernels 40, 20, 10) beside 17 fixed "
         "hand-crafted filters that detect rises, falls and peaks, then two dilated depthwise-separable "
         "convolutions: 9,847 trainable parameters for one spectrum and 2 classes (9,814 in the feature "
-        "stack, the paper's count). `ensemble=5` is LITETime.",
+        "stack, the paper's count). `ModernProtocol(ensemble=5)` trains LITETime.",
         '{"filters": 8}',
     ),
 }
@@ -254,21 +254,19 @@ print(spectra_zoo.model_info(NAME))
 step = 8 if QUICK else 1                     # QUICK: every 8th 2-theta point (the models take any length)
 x, axis, y = s.intensities[:, ::step], s.axis[::step], s.labels
 """),
-        md("## Build\n\nOne line gives the compiled model; `ensemble=5` gives the ensemble of five networks "
-           "as one Keras model."),
+        md("## Build\n\nOne line gives the compiled model."),
         code("""
 model = spectra_zoo.build_model(NAME, input_length=s.n_points)
 trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 print(f"{NAME}: {trainable:,} trainable of {model.count_params():,} parameters, input {model.inputs[0].shape}")
-ensemble = spectra_zoo.build_model(NAME, input_length=s.n_points, ensemble=5, compile=False)
-print(f"{NAME}, ensemble of 5: {ensemble.count_params():,} parameters")
 """),
-        md("## Train\n\nMini-batches of 32 (the original code used 64 and 1500 epochs), a validation split "
-           "with early stopping, diffraction augmentation; 25 % of the patterns are held out for testing."),
+        md("## Train\n\nThe default recipe (`ModernProtocol`): SNV standardisation inside the model, Adam 1e-3 "
+           "with a cosine decay over at least 1000 steps, no validation split, diffraction augmentation; "
+           "25 % of the patterns are held out for testing. `ensemble=5` would train five networks and "
+           "average them (the original InceptionTime / LITETime)."),
         code("""
 # QUICK: 2 epochs without augmentation
-protocol = ModernProtocol(epochs=2 if QUICK else 100, batch_size=32, learning_rate=1e-3, augment=not QUICK,
-                          quick=QUICK)
+protocol = ModernProtocol(epochs=2 if QUICK else None, kind="diffraction", augment=not QUICK, quick=QUICK)
 result = compare([NAME], data=(x, y), protocol=protocol, seeds=(SEED,), ordered=True, progress=False,
                  arch_kwargs={NAME: QUICK_KWARGS} if QUICK else None)
 model = result.models[NAME]
@@ -410,11 +408,14 @@ s = load_folder(DATA_FOLDER, axis_range=AXIS_RANGE, on_uncovered="drop")
 print(s.summary())
 s.metadata.head()
 """),
-        md("## Train and compare two models on your data\n\nThe modern protocol: mini-batches, a validation "
-           "split with early stopping, augmentation; a stratified held-out test set."),
+        md("## Train and compare two models on your data\n\nThe default recipe (`ModernProtocol`): SNV "
+           "standardisation inside the model, Adam with a cosine decay over at least 1000 steps, no "
+           "validation split, augmentation chosen from the axis unit (2-theta: diffraction); a stratified "
+           "held-out test set, and the baselines a spectroscopist would try first on the same split."),
         code("""
-protocol = ModernProtocol(epochs=3 if QUICK else 100, quick=QUICK)
-result = compare(["cnn", "fnn1d"], data=s, protocol=protocol, seeds=(SEED,), progress=False, ordered=False)
+protocol = ModernProtocol(epochs=3 if QUICK else None, quick=QUICK)
+result = compare(["cnn", "fnn1d"], data=s, protocol=protocol, seeds=(SEED,), progress=False, ordered=False,
+                 baselines=["logreg_snv", "plsda_snv"])
 result.table
 """),
         code("""

@@ -129,11 +129,10 @@ def _protocol(args, dataset=None):
     if args.protocol == "paper":
         return PaperProtocol(quick=args.quick)
     kwargs = {}
-    if getattr(args, "epochs", None):
-        kwargs["epochs"] = args.epochs
-    if getattr(args, "batch_size", None):
-        kwargs["batch_size"] = args.batch_size
-    return ModernProtocol(quick=args.quick, **kwargs)
+    for key in ("epochs", "batch_size", "ensemble"):
+        if getattr(args, key, None):
+            kwargs[key] = getattr(args, key)
+    return ModernProtocol(quick=args.quick, kind=getattr(args, "kind", "auto"), **kwargs)
 
 
 # ----------------------------------------------------------------------------- commands
@@ -176,9 +175,10 @@ def cmd_compare(args):
         raise CLIError("--protocol paper reproduces the published study on the built-in hed_ramp data; "
                        "use --protocol modern for other data.")
     models = args.models or "all"
+    baselines = None if args.no_baselines else (args.baselines or "default")
     result = compare(models, data=dataset, protocol=_protocol(args, dataset), seeds=tuple(args.seeds), out=None,
                      quick=args.quick, progress=True, command=_command_line(), keep_models=not args.no_figures,
-                     callbacks=[_epoch_progress()])
+                     callbacks=[_epoch_progress()], baselines=baselines)
     result.save(out, overwrite=args.overwrite, figures=not args.no_figures)
     print(result.to_markdown())
     print(f"\nreport written to {out / 'report.md'}")
@@ -329,6 +329,15 @@ def _add_out_args(p, default):
     p.add_argument("--overwrite", action="store_true", help="write into an existing, non-empty output folder")
 
 
+def _add_recipe_args(p):
+    p.add_argument("--epochs", type=int, help="modern protocol: epochs (default: enough for 1000 steps)")
+    p.add_argument("--batch-size", type=int, help="modern protocol: batch size (default 16)")
+    p.add_argument("--kind", choices=("auto", "diffraction", "vibrational", "generic"), default="auto",
+                   help="modern protocol: kind of spectrum, chooses the augmentation (auto: from the axis unit; "
+                        "2-theta/q/d = diffraction)")
+    p.add_argument("--ensemble", type=int, help="modern protocol: networks per model, probabilities averaged")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="spectra-zoo", description="Classify 1D spectra with the spectra_zoo models.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -343,12 +352,16 @@ def build_parser():
     p.add_argument("--models", nargs="+", help="model names (default: all)")
     _add_data_args(p, "hed_ramp")
     p.add_argument("--protocol", choices=("auto", "modern", "paper"), default="auto",
-                   help="modern: mini-batches, validation split, early stopping, augmentation; "
+                   help="modern: the default recipe for your data (SNV inside the model, >= 1000 steps with "
+                        "cosine decay, no validation split, augmentation by spectrum kind); "
                         "paper: the published protocol on hed_ramp (SEED_SPEC 2.9); "
                         "auto (default): paper on hed_ramp, modern otherwise")
     p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds (several give mean and spread)")
-    p.add_argument("--epochs", type=int, help="modern protocol: maximum epochs")
-    p.add_argument("--batch-size", type=int, help="modern protocol: batch size")
+    _add_recipe_args(p)
+    p.add_argument("--baselines", nargs="+", metavar="NAME",
+                   help="reference methods on the same split (default: logreg_snv plsda_snv minirocket "
+                        "multirocket_hydra; the rocket ones need 'pip install spectra_zoo[baselines]')")
+    p.add_argument("--no-baselines", action="store_true", help="compare the deep models only")
     p.add_argument("--quick", action="store_true", help="reduced size (fewer epochs and spectra), all models")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
     _add_out_args(p, "spectra_zoo_compare")
@@ -359,8 +372,7 @@ def build_parser():
     _add_data_args(p, "hed_ramp")
     p.add_argument("--protocol", choices=("auto", "modern", "paper"), default="auto",
                    help="auto (default): the paper protocol on hed_ramp, modern otherwise")
-    p.add_argument("--epochs", type=int, help="modern protocol: maximum epochs")
-    p.add_argument("--batch-size", type=int, help="modern protocol: batch size")
+    _add_recipe_args(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="reduced size for a first look")
     p.add_argument("--no-figures", action="store_true")

@@ -616,9 +616,9 @@ class PaperProtocol(Protocol):
         # the paper protocol always uses the sequence layouts
         return model_info(name).mode_kwargs(True)
 
-    def n_sim_for(self, name: str) -> int:
-        """``N_sim`` used for ``name`` after ``scale``/``quick``."""
-        n = self.n_sim if self.n_sim is not None else paper_n_sim(name)
+    def n_sim_for(self, name: Optional[str]) -> int:
+        """``N_sim`` used for ``name`` after ``scale``/``quick`` (``None``: the spec's default 50)."""
+        n = self.n_sim if self.n_sim is not None else (paper_n_sim(name) if name else 50)
         if n == 0:
             return 0
         n = max(1, int(math.ceil(n * self.scale)))
@@ -632,14 +632,18 @@ class PaperProtocol(Protocol):
         epochs = self.epochs if self.epochs is not None else paper_epochs(name)
         return self.scaled_epochs(epochs, quick_cap=epochs)
 
-    def training_rows(self, name: str, dataset):
-        """The paper's training matrix for ``name``: ``(x, y)`` (binned: the 64 curves)."""
+    def training_rows(self, name: Optional[str], dataset):
+        """The paper's training matrix for ``name``: ``(x, y)`` (binned: the 64 curves).
+
+        ``name=None`` gives the matrix of the default ``N_sim`` (50): the training set of
+        the reference baselines, so that they learn from what the CNN learns from.
+        """
         if dataset is None:
             raise ProtocolError(
                 "PaperProtocol needs the dataset (a SpectraSet such as spectra_zoo.datasets.load('hed_ramp')) "
                 "to select the 31 representative spectra; for (x, y) arrays use ModernProtocol."
             )
-        if model_info(name).paper_layout == "bin_rows":
+        if name is not None and model_info(name).paper_layout == "bin_rows":
             x, y = data_protocol.binned_training_set(dataset, n_sim=self.n_sim_for(name))
         else:
             x, y, _rows = data_protocol.paper_training_set(dataset, n_sim=self.n_sim_for(name))

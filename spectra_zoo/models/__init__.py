@@ -3,4 +3,4 @@
 from spectra_zoo.models import (  # noqa: F401
     binned, cnn, conv_attention, fnn, inception_time, lite, lstm, resnet, transformer,
 )
-from spectra_zoo.models._head import average_ensemble  # noqa: F401
+from spectra_zoo.models.ensemble import average_ensemble  # noqa: F401

@@ -278,46 +278,6 @@ def classifier_layer(num_classes, kernel_initializer=None, bias_initializer=None
     )
 
 
-def ensemble_classifier(num_classes, members, name_prefix="member"):
-    """A ``classifier=`` for :func:`build_spectra_model` that averages the probabilities of ``members`` networks.
-
-    The pooled features are the members' feature vectors side by side,
-    ``(batch, members * channels)``. Member ``m`` keeps its own output layer on its
-    ``channels`` values (one ``EinsumDense`` holds the ``members`` independent
-    ``(channels, units)`` kernels and biases, Glorot-uniform as one Keras ``Dense`` of
-    that size, zero biases); its sigmoid / softmax probabilities are
-    ``"{name_prefix}_probabilities"`` ``(batch, members, units)``, and the output layer
-    ``"classifier"`` is their mean over the members (InceptionTime's and LITETime's
-    ensembling, Ismail Fawaz et al. 2020).
-    """
-    units = 1 if num_classes == 2 else num_classes
-    activation = "sigmoid" if num_classes == 2 else "softmax"
-
-    def classify(features):
-        channels = int(features.shape[-1]) // members
-        x = keras.layers.Reshape((members, channels), name=f"{name_prefix}_features")(features)
-        limit = float(np.sqrt(6.0 / (channels + units)))  # glorot_uniform of one (channels, units) kernel
-        x = keras.layers.EinsumDense(
-            "bmc,mcu->bmu", output_shape=(members, units), bias_axes="mu", activation=activation,
-            kernel_initializer=keras.initializers.RandomUniform(-limit, limit), bias_initializer="zeros",
-            name=f"{name_prefix}_probabilities",
-        )(x)
-        return keras.layers.GlobalAveragePooling1D(name="classifier")(x)
-
-    return classify
-
-
-def check_ensemble(name, ensemble, include_top, pooling):
-    """Validate ``ensemble`` (members of an averaged ensemble) of a builder."""
-    if not isinstance(ensemble, (int, np.integer)) or isinstance(ensemble, bool) or ensemble < 1:
-        raise ValueError(f"{name}: ensemble must be a positive integer (members), got {ensemble!r}.")
-    if ensemble > 1 and include_top and pooling not in ("avg", "max"):
-        raise ValueError(
-            f"{name}: an ensemble (ensemble={ensemble}) averages the members' pooled predictions; "
-            f"use pooling='avg' or 'max' (got {pooling!r}) or include_top=False."
-        )
-
-
 def default_compile_kwargs(num_classes) -> Dict[str, Any]:
     """The studies' training protocol: Adam lr 2e-3 with coupled L2 2e-5, cross-entropy, accuracy."""
     if num_classes == 2:
@@ -447,47 +407,3 @@ def load_weights(model, weights):
     presets.load_pretrained_weights(model, weights)
     return model
 
-
-def average_ensemble(members, name="ensemble", compile=True):
-    """One model whose output is the mean of the probabilities of separately trained ``members``.
-
-    The ensembles of InceptionTime and LITETime (Ismail Fawaz et al. 2020;
-    Ismail-Fawaz et al. 2023) average networks that were trained one by one from
-    different random initialisations; this combines such models (e.g. five
-    ``build_model("inception_time")`` fitted in turn) into one ``SpectraModel`` that
-    saves and loads as one ``.keras`` file. The members are nested as
-    ``"member1"``, ``"member2"``, ... and share their weights with the given models.
-    (A builder's ``ensemble=n`` instead builds ``n`` fresh members in one graph, trained
-    jointly on the loss of their mean.)
-
-    Args:
-        members: Models with the same input shape and the same number of outputs.
-        name: Name of the ensemble model.
-        compile: ``True`` (the defaults, for ``evaluate``), ``False`` or a dict.
-
-    Returns:
-        A :class:`SpectraModel` ``inputs -> mean of the members' outputs``.
-
-    Example:
-        >>> members = [spectra_zoo.build_model("lite", input_length=512) for _ in range(5)]
-        >>> for m in members: m.fit(x, y, epochs=100)                    # doctest: +SKIP
-        >>> litetime = spectra_zoo.models.average_ensemble(members, name="litetime")
-    """
-    members = list(members)
-    if len(members) < 1:
-        raise ValueError("average_ensemble needs at least one member model.")
-    shapes = {tuple(m.inputs[0].shape[1:]) for m in members}
-    units = {int(m.outputs[0].shape[-1]) for m in members}
-    if len(shapes) != 1 or len(units) != 1:
-        raise ValueError(f"average_ensemble: the members differ in input shape {sorted(shapes)} or outputs {sorted(units)}.")
-    inputs = keras.Input(shape=shapes.pop(), name="spectra")
-    outputs = [keras.Model(m.inputs, m.outputs[0], name=f"member{i}")(inputs) for i, m in enumerate(members, start=1)]
-    out = keras.layers.Average(name="classifier")(outputs) if len(outputs) > 1 else outputs[0]
-    model = SpectraModel(inputs, out, name=name)
-    if compile:
-        n = units.pop()
-        kwargs = default_compile_kwargs(2 if n == 1 else n)
-        if isinstance(compile, dict):
-            kwargs.update(compile)
-        model.compile(**kwargs)
-    return model

@@ -6,54 +6,55 @@ from typing import Sequence
 
 import keras
 
-from spectra_zoo.models._head import SpectraModel
+from spectra_zoo.models._head import SpectraModel, default_compile_kwargs
 
 
-def average_ensemble(members: Sequence[keras.Model], name: str | None = None) -> SpectraModel:
+def average_ensemble(members: Sequence[keras.Model], name: str = "ensemble", compile=True) -> SpectraModel:
     """One :class:`~spectra_zoo.models._head.SpectraModel` whose output is the mean of the members' outputs.
 
-    The members (same input shape, same output shape: sigmoid or softmax
-    probabilities) are nested inside the ensemble, so it saves to ``.keras`` and
-    exports as one SavedModel. This is the ensembling of InceptionTime (Ismail Fawaz
-    et al., Data Min. Knowl. Discov. 34, 2020: five networks from different random
-    initialisations, their probabilities averaged).
+    The ensembles of InceptionTime and LITETime (Ismail Fawaz et al., Data Min.
+    Knowl. Discov. 34, 2020; Ismail-Fawaz et al., DSAA 2023) average the class
+    probabilities of networks trained one by one from different random
+    initialisations; ``ModernProtocol(ensemble=5)`` trains them, this function joins
+    them. The members are nested as ``"member1"``, ``"member2"``, ... (sharing their
+    weights with the given models, which are not changed), so the ensemble saves to
+    one ``.keras`` file and exports as one SavedModel.
 
     Args:
-        members: Trained models.
-        name: Model name (default ``"<first member>_ensemble"``). Members with equal
-            names are renamed ``"<name>_member<i>"``.
+        members: Trained models with the same input shape and the same outputs
+            (sigmoid or softmax probabilities).
+        name: Name of the ensemble model.
+        compile: ``True`` (the default loss and metrics, for ``evaluate``), ``False`` or a
+            dict for ``model.compile``.
 
     Returns:
-        The ensemble, compiled like the first member if it was compiled.
+        A ``SpectraModel`` ``inputs -> mean of the members' outputs``.
 
     Raises:
-        ValueError: fewer than one member, or members with different input/output shapes.
+        ValueError: no members, or members with different input shapes or outputs.
 
     Example:
-        >>> ens = average_ensemble([m0, m1, m2, m3, m4])
-        >>> ens.predict(x_test)
+        >>> members = [spectra_zoo.build_model("lite", input_length=512) for _ in range(5)]
+        >>> for m in members: m.fit(x, y, epochs=100)                    # doctest: +SKIP
+        >>> litetime = spectra_zoo.models.average_ensemble(members, name="litetime")
     """
     members = list(members)
     if not members:
-        raise ValueError("average_ensemble needs at least one member.")
-    in_shape = tuple(members[0].inputs[0].shape[1:])
-    out_shape = tuple(members[0].outputs[0].shape[1:])
-    for m in members[1:]:
-        if tuple(m.inputs[0].shape[1:]) != in_shape or tuple(m.outputs[0].shape[1:]) != out_shape:
-            raise ValueError(
-                f"ensemble members must share input {in_shape} and output {out_shape} shapes; "
-                f"{m.name!r} has {tuple(m.inputs[0].shape[1:])} -> {tuple(m.outputs[0].shape[1:])}."
-            )
-    name = name or f"{members[0].name}_ensemble"
-    if len({m.name for m in members}) < len(members):
-        # nested models need unique names inside the ensemble (the members are renamed)
-        for i, m in enumerate(members):
-            m.name = f"{name}_member{i}"
-    inputs = keras.Input(shape=in_shape, name="spectra")
-    outputs = [m(inputs) for m in members]
+        raise ValueError("average_ensemble needs at least one member model.")
+    shapes = {tuple(m.inputs[0].shape[1:]) for m in members}
+    units = {int(m.outputs[0].shape[-1]) for m in members}
+    if len(shapes) != 1 or len(units) != 1:
+        raise ValueError(
+            f"average_ensemble: the members differ in input shape {sorted(shapes)} or outputs {sorted(units)}."
+        )
+    inputs = keras.Input(shape=shapes.pop(), name="spectra")
+    outputs = [keras.Model(m.inputs, m.outputs[0], name=f"member{i}")(inputs) for i, m in enumerate(members, start=1)]
     out = keras.layers.Average(name="ensemble_mean")(outputs) if len(outputs) > 1 else outputs[0]
     model = SpectraModel(inputs, out, name=name)
-    first = members[0]
-    if getattr(first, "compiled", False) and first.loss is not None:
-        model.compile(loss=first.loss, metrics=["accuracy"])
+    if compile:
+        n = units.pop()
+        kwargs = default_compile_kwargs(2 if n == 1 else n)
+        if isinstance(compile, dict):
+            kwargs.update(compile)
+        model.compile(**kwargs)
     return model

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import keras
 
-from spectra_zoo.models._head import (
-    build_spectra_model, check_common_args, check_ensemble, ensemble_classifier, spectra_input,
-)
+from spectra_zoo.models._head import build_spectra_model, check_common_args, model_input
 from spectra_zoo.registry import register_model
 
 
@@ -44,14 +42,14 @@ def _shortcut(residual_input, x, name):
 
 
 def inception_network(x, *, filters=32, bottleneck_size=32, depth=6, kernel_size=41, use_bottleneck=True,
-                      use_residual=True, prefix=""):
+                      use_residual=True):
     """The feature stack of one Inception network on ``(batch, points, channels)``; returns the last feature map."""
     kernel_sizes = branch_kernel_sizes(kernel_size)
     residual_input = x
     for d in range(depth):
-        x = _inception_module(x, filters, bottleneck_size, kernel_sizes, use_bottleneck, name=f"{prefix}module{d + 1}")
+        x = _inception_module(x, filters, bottleneck_size, kernel_sizes, use_bottleneck, name=f"module{d + 1}")
         if use_residual and d % 3 == 2:
-            x = _shortcut(residual_input, x, name=f"{prefix}shortcut{d // 3 + 1}")
+            x = _shortcut(residual_input, x, name=f"shortcut{d // 3 + 1}")
             residual_input = x
     return x
 
@@ -66,13 +64,13 @@ def inception_time(
     pooling="avg",
     compile=True,
     *,
+    input_normalization=None,
     filters=32,
     bottleneck_size=32,
     depth=6,
     kernel_size=41,
     use_bottleneck=True,
     use_residual=True,
-    ensemble=1,
 ):
     """InceptionTime: residual stacks of Inception modules, global average pooling, one output layer.
 
@@ -108,57 +106,47 @@ def inception_time(
     ``ReduceLROnPlateau(monitor="loss", factor=0.5, patience=50, min_lr=1e-4)``: pass
     ``compile={"optimizer": keras.optimizers.Adam(1e-3)}`` and that callback to ``fit``.
 
-    The InceptionTime ensemble: ``ensemble=5`` builds five freshly initialised
-    networks in one model whose output is the mean of their probabilities (members'
-    layers are prefixed ``member1_`` ...; their probabilities are the layer
-    ``"member_probabilities"``). Trained with one ``fit``, the members learn jointly
-    on the loss of the mean; the paper trains five networks separately and averages
-    them, which :func:`spectra_zoo.models.average_ensemble` does for trained models.
+    The InceptionTime ensemble (five networks trained one by one from different
+    random initialisations, their probabilities averaged) is
+    ``ModernProtocol(ensemble=5)`` in :func:`spectra_zoo.evaluation.compare`, or
+    :func:`spectra_zoo.models.average_ensemble` on five trained models.
 
     Args:
         input_length: Points per spectrum (``None``: any length).
         num_classes: 2 (one sigmoid unit) or more (softmax).
-        include_top: If False, return the encoder (pooled features; an ensemble's
-            members' features side by side).
+        include_top: If False, return the encoder (pooled features).
         weights: ``None``, a weights path or a pretrained name.
         pooling: ``"avg"`` (the paper's global average pooling), ``"max"``,
-            ``"flatten"`` or ``None`` (keep the points; single networks only with a top).
+            ``"flatten"`` or ``None`` (keep the points).
         compile: ``True`` (project defaults), ``False`` or a dict for ``model.compile``.
+        input_normalization: ``None``, ``"snv"`` or a fitted ``SpectraNormalization`` layer
+            applied right after the input (the model then takes raw spectra).
         filters: Filters of each convolution of a module (32).
         bottleneck_size: Filters of the bottleneck (32).
         depth: Inception modules (6).
         kernel_size: The paper's longest kernel (41; the convolutions use 40, 20, 10).
         use_bottleneck: Use the bottleneck convolutions.
         use_residual: Add the shortcut after every third module.
-        ensemble: Members of the averaged ensemble (1: one network; 5: InceptionTime).
 
     Returns:
         A ``SpectraModel``.
 
     Example:
         >>> model = spectra_zoo.build_model("inception_time", input_length=1024, num_classes=5)
-        >>> inception_time = spectra_zoo.build_model("inception_time", input_length=1024, ensemble=5)
     """
     name = "inception_time"
     check_common_args(name, input_length, num_classes, pooling, allow_none_length=True)
-    check_ensemble(name, ensemble, include_top, pooling)
     for arg, value in (("filters", filters), ("bottleneck_size", bottleneck_size), ("depth", depth)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name}: {arg} must be a positive integer, got {value!r}.")
     if not isinstance(kernel_size, int) or kernel_size < 5:
         raise ValueError(f"{name}: kernel_size must be an integer >= 5 (kernels (k-1)//1, //2, //4), got {kernel_size!r}.")
-    inputs = spectra_input(input_length)
-    x = keras.layers.Reshape((-1, 1), name="add_channel")(inputs)
-    maps = [
-        inception_network(x, filters=filters, bottleneck_size=bottleneck_size, depth=depth, kernel_size=kernel_size,
-                          use_bottleneck=use_bottleneck, use_residual=use_residual,
-                          prefix="" if ensemble == 1 else f"member{i + 1}_")
-        for i in range(ensemble)
-    ]
-    features = maps[0] if ensemble == 1 else keras.layers.Concatenate(axis=-1, name="member_feature_maps")(maps)
+    inputs, x = model_input(input_length, input_normalization)
+    x = keras.layers.Reshape((-1, 1), name="add_channel")(x)
+    features = inception_network(x, filters=filters, bottleneck_size=bottleneck_size, depth=depth,
+                                 kernel_size=kernel_size, use_bottleneck=use_bottleneck, use_residual=use_residual)
     return build_spectra_model(
         inputs, features, name=name, num_classes=num_classes, include_top=include_top, weights=weights,
         pooling=pooling, compile=compile, classifier_kernel_initializer="glorot_uniform",
         classifier_bias_initializer="zeros",
-        classifier=ensemble_classifier(num_classes, ensemble) if ensemble > 1 else None,
     )

@@ -10,35 +10,34 @@ import keras
 
 from spectra_zoo.layers import HandCraftedFilters
 from spectra_zoo.models._head import (
-    build_spectra_model, check_common_args, check_ensemble, ensemble_classifier, spectra_input,
+    build_spectra_model, check_common_args, model_input,
 )
 from spectra_zoo.registry import register_model
 
 
-def lite_network(x, *, filters=32, kernel_size=41, use_custom_filters=True, use_dilation=True, use_multiplexing=True,
-                 prefix=""):
+def lite_network(x, *, filters=32, kernel_size=41, use_custom_filters=True, use_dilation=True, use_multiplexing=True):
     """The feature stack of one LITE network on ``(batch, points, channels)``; returns the last feature map."""
     k = int(kernel_size) - 1
     if use_multiplexing:
         specs = [(filters, k // 2 ** i) for i in range(3)]
     else:
         specs = [(3 * filters, k)]
-    branches = [keras.layers.Conv1D(f, size, padding="same", use_bias=False, name=f"{prefix}inception_conv_k{size}")(x)
+    branches = [keras.layers.Conv1D(f, size, padding="same", use_bias=False, name=f"inception_conv_k{size}")(x)
                 for f, size in specs]
     if use_custom_filters:
-        custom = HandCraftedFilters(name=f"{prefix}custom_filters")(x)
-        branches.append(keras.layers.ReLU(name=f"{prefix}custom_filters_relu")(custom))
-    x = keras.layers.Concatenate(axis=-1, name=f"{prefix}inception_concat")(branches) if len(branches) > 1 else branches[0]
-    x = keras.layers.BatchNormalization(name=f"{prefix}inception_bn")(x)
-    x = keras.layers.ReLU(name=f"{prefix}inception_relu")(x)
+        custom = HandCraftedFilters(name=f"custom_filters")(x)
+        branches.append(keras.layers.ReLU(name=f"custom_filters_relu")(custom))
+    x = keras.layers.Concatenate(axis=-1, name=f"inception_concat")(branches) if len(branches) > 1 else branches[0]
+    x = keras.layers.BatchNormalization(name=f"inception_bn")(x)
+    x = keras.layers.ReLU(name=f"inception_relu")(x)
     k //= 2
     for i in range(2):
         x = keras.layers.SeparableConv1D(
             filters, k // 2 ** i, padding="same", dilation_rate=2 ** (i + 1) if use_dilation else 1, use_bias=False,
-            name=f"{prefix}dwsc{i + 1}",
+            name=f"dwsc{i + 1}",
         )(x)
-        x = keras.layers.BatchNormalization(name=f"{prefix}dwsc{i + 1}_bn")(x)
-        x = keras.layers.ReLU(name=f"{prefix}dwsc{i + 1}_relu")(x)
+        x = keras.layers.BatchNormalization(name=f"dwsc{i + 1}_bn")(x)
+        x = keras.layers.ReLU(name=f"dwsc{i + 1}_relu")(x)
     return x
 
 
@@ -51,12 +50,12 @@ def lite(
     pooling="avg",
     compile=True,
     *,
+    input_normalization=None,
     filters=32,
     kernel_size=41,
     use_custom_filters=True,
     use_dilation=True,
     use_multiplexing=True,
-    ensemble=1,
 ):
     """LITE: one light Inception module with hand-crafted filters, then two dilated separable convolutions.
 
@@ -88,50 +87,43 @@ def lite(
     trains with Adam (lr 1e-3), batch 64, 1500 epochs and
     ``ReduceLROnPlateau(monitor="loss", factor=0.5, patience=50, min_lr=1e-4)``.
 
-    LITETime: ``ensemble=5`` builds five networks in one model averaging their
-    probabilities (trained jointly by one ``fit``); the paper's LITETime averages five
-    separately trained networks: :func:`spectra_zoo.models.average_ensemble`.
+    LITETime (five networks trained one by one, their probabilities averaged) is
+    ``ModernProtocol(ensemble=5)`` in :func:`spectra_zoo.evaluation.compare`, or
+    :func:`spectra_zoo.models.average_ensemble` on five trained models.
 
     Args:
         input_length: Points per spectrum (``None``: any length).
         num_classes: 2 (one sigmoid unit) or more (softmax).
-        include_top: If False, return the encoder (pooled 32 features per member).
+        include_top: If False, return the encoder (32 pooled features).
         weights: ``None``, a weights path or a pretrained name.
         pooling: ``"avg"`` (the paper's), ``"max"``, ``"flatten"`` or ``None``.
         compile: ``True`` (project defaults), ``False`` or a dict for ``model.compile``.
+        input_normalization: ``None``, ``"snv"`` or a fitted ``SpectraNormalization`` layer
+            applied right after the input (the model then takes raw spectra).
         filters: Filters of each convolution (32).
         kernel_size: The paper's longest kernel (41; the code uses 40, 20, 10, then 20, 10).
         use_custom_filters: Add the hand-crafted filters.
         use_dilation: Dilation 2 and 4 in the separable convolutions.
         use_multiplexing: Three parallel convolutions instead of one.
-        ensemble: Members of the averaged ensemble (1: LITE; 5: LITETime).
 
     Returns:
         A ``SpectraModel``.
 
     Example:
         >>> model = spectra_zoo.build_model("lite", input_length=1024)
-        >>> litetime = spectra_zoo.build_model("lite", input_length=1024, ensemble=5)
     """
     name = "lite"
     check_common_args(name, input_length, num_classes, pooling, allow_none_length=True)
-    check_ensemble(name, ensemble, include_top, pooling)
     if not isinstance(filters, int) or isinstance(filters, bool) or filters < 1:
         raise ValueError(f"{name}: filters must be a positive integer, got {filters!r}.")
     if not isinstance(kernel_size, int) or kernel_size < 5:
         raise ValueError(f"{name}: kernel_size must be an integer >= 5 (kernels (k-1)//1, //2, //4), got {kernel_size!r}.")
-    inputs = spectra_input(input_length)
-    x = keras.layers.Reshape((-1, 1), name="add_channel")(inputs)
-    maps = [
-        lite_network(x, filters=filters, kernel_size=kernel_size, use_custom_filters=use_custom_filters,
-                     use_dilation=use_dilation, use_multiplexing=use_multiplexing,
-                     prefix="" if ensemble == 1 else f"member{i + 1}_")
-        for i in range(ensemble)
-    ]
-    features = maps[0] if ensemble == 1 else keras.layers.Concatenate(axis=-1, name="member_feature_maps")(maps)
+    inputs, x = model_input(input_length, input_normalization)
+    x = keras.layers.Reshape((-1, 1), name="add_channel")(x)
+    features = lite_network(x, filters=filters, kernel_size=kernel_size, use_custom_filters=use_custom_filters,
+                            use_dilation=use_dilation, use_multiplexing=use_multiplexing)
     return build_spectra_model(
         inputs, features, name=name, num_classes=num_classes, include_top=include_top, weights=weights,
         pooling=pooling, compile=compile, classifier_kernel_initializer="glorot_uniform",
         classifier_bias_initializer="zeros",
-        classifier=ensemble_classifier(num_classes, ensemble) if ensemble > 1 else None,
     )

@@ -125,10 +125,8 @@ def test_inception_time_depth_and_options():
     assert model.get_layer("module4_conv_k5").kernel_size == (5,)
     with pytest.raises(ValueError, match="kernel_size"):
         spectra_zoo.build_model("inception_time", kernel_size=3)
-    with pytest.raises(ValueError, match="ensemble"):
-        spectra_zoo.build_model("inception_time", ensemble=0)
-    with pytest.raises(ValueError, match="pooling"):
-        spectra_zoo.build_model("inception_time", input_length=64, ensemble=2, pooling="flatten")
+    with pytest.raises(ValueError, match="does not take the argument"):
+        spectra_zoo.build_model("inception_time", ensemble=5)  # ensembles: ModernProtocol(ensemble=5)
 
 
 # ----------------------------------------------------------------------------- LITE structure
@@ -248,39 +246,6 @@ def test_forward_backward_every_weight_gets_a_gradient(name):
 
 
 # ----------------------------------------------------------------------------- ensembles
-@pytest.mark.parametrize("name", ["inception_time", "lite"])
-@pytest.mark.parametrize("num_classes", [2, 3])
-def test_ensemble_output_is_the_mean_of_its_members(name, num_classes):
-    ensemble = tiny(name, input_length=64, num_classes=num_classes, ensemble=3, compile=False)
-    x = np.random.default_rng(0).normal(size=(5, 64)).astype("float32")
-    members = keras.Model(ensemble.inputs, ensemble.get_layer("member_probabilities").output)
-    per_member = np.asarray(members(x))
-    units = 1 if num_classes == 2 else num_classes
-    assert per_member.shape == (5, 3, units)
-    np.testing.assert_allclose(np.asarray(ensemble(x)), per_member.mean(axis=1), rtol=1e-6, atol=1e-7)
-
-    # member 2 is exactly one network of the same size with member 2's weights
-    single = tiny(name, input_length=64, num_classes=num_classes, compile=False)
-    for layer in single.layers:
-        if layer.weights and layer.name != "classifier":
-            layer.set_weights(ensemble.get_layer(f"member2_{layer.name}").get_weights())
-    kernel, bias = ensemble.get_layer("member_probabilities").get_weights()
-    single.get_layer("classifier").set_weights([kernel[1], bias[1]])
-    np.testing.assert_allclose(np.asarray(single(x)), per_member[:, 1], rtol=1e-5, atol=1e-6)
-    assert ensemble.count_params() == 3 * single.count_params()
-
-
-@pytest.mark.slow
-def test_ensemble_keras_round_trip_and_fit(tmp_path):
-    model = tiny("lite", input_length=64, ensemble=2)
-    x = np.random.default_rng(0).normal(size=(4, 64)).astype("float32")
-    model.fit(x, np.array([0, 1, 0, 1], "float32"), epochs=1, batch_size=4, verbose=0)
-    path = tmp_path / "litetime.keras"
-    model.save(path)
-    loaded = keras.models.load_model(path)
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6, atol=1e-7)
-
-
 @pytest.mark.slow
 def test_average_ensemble_of_separately_built_members(tmp_path):
     members = [tiny("inception_time", input_length=64) for _ in range(2)]
