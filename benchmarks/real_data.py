@@ -56,7 +56,7 @@ from pathlib import Path
 
 import numpy as np
 
-SHARED = Path(os.environ.get("SPECTRA_ZOO_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+SHARED = Path(os.environ.get("SPECTRA_ZOO_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 PVLAB_DIR = SHARED / "data" / "pvlab_autoxrd" / "Datasets" / "Experimental"
 TEST_FRACTION = 1 / 3
 SEED = 0

@@ -98,27 +98,35 @@ def _command_line():
     return "spectra-zoo " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
-def _epoch_progress():
-    """A Keras callback drawing a one-line progress bar of the epochs on stderr."""
+def _step_progress():
+    """A Keras callback drawing a one-line progress bar of the optimiser steps on stderr.
+
+    Steps, not Keras epochs: the modern protocol runs several passes over a small set
+    in one ``fit`` epoch, the paper protocol one full-batch step per epoch.
+    """
     import keras
 
-    class EpochProgress(keras.callbacks.Callback):
+    class StepProgress(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
-            self._total = int(self.params.get("epochs") or 0)
+            self._total = int(self.params.get("epochs") or 0) * int(self.params.get("steps") or 1)
+            self._done = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self._done += 1
 
         def on_epoch_end(self, epoch, logs=None):
-            total = max(self._total, epoch + 1)
-            done = int(30 * (epoch + 1) / total)
+            total = max(self._total, self._done, 1)
+            bar = int(30 * self._done / total)
             loss = (logs or {}).get("loss")
             tail = f" loss {loss:.4g}" if isinstance(loss, (int, float)) else ""
-            sys.stderr.write(f"\r  [{'#' * done}{'.' * (30 - done)}] epoch {epoch + 1}/{total}{tail}   ")
+            sys.stderr.write(f"\r  [{'#' * bar}{'.' * (30 - bar)}] {self._done}/{total} steps{tail}   ")
             sys.stderr.flush()
 
         def on_train_end(self, logs=None):
             sys.stderr.write("\r" + " " * 79 + "\r")
             sys.stderr.flush()
 
-    return EpochProgress()
+    return StepProgress()
 
 
 def _protocol(args, dataset=None):
@@ -178,7 +186,7 @@ def cmd_compare(args):
     baselines = None if args.no_baselines else (args.baselines or "default")
     result = compare(models, data=dataset, protocol=_protocol(args, dataset), seeds=tuple(args.seeds), out=None,
                      quick=args.quick, progress=True, command=_command_line(), keep_models=not args.no_figures,
-                     callbacks=[_epoch_progress()], baselines=baselines)
+                     callbacks=[_step_progress()], baselines=baselines)
     result.save(out, overwrite=args.overwrite, figures=not args.no_figures)
     print(result.to_markdown())
     print(f"\nreport written to {out / 'report.md'}")
@@ -195,7 +203,7 @@ def cmd_train(args):
     dataset = load_data(args.data, args)
     _labels_or_fail(dataset, "train")
     result = compare([args.model], data=dataset, protocol=_protocol(args, dataset), seeds=(args.seed,), quick=args.quick,
-                     progress=True, command=_command_line(), keep_models=True, callbacks=[_epoch_progress()])
+                     progress=True, command=_command_line(), keep_models=True, callbacks=[_step_progress()])
     result.save(out, overwrite=args.overwrite, figures=not args.no_figures)
     model = result.models[args.model]
     model.save(out / "model.keras")
@@ -271,7 +279,7 @@ def cmd_pretrain(args):
           f"for {epochs} epochs ...", flush=True)
     model, history = pretrain_encoder(args.encoder, x_tr, external=external, variant=args.variant, epochs=epochs,
                                       batch_size=args.batch_size, seed=args.seed, verbose=1 if args.verbose else 0,
-                                      callbacks=[_epoch_progress()])
+                                      callbacks=[_step_progress()])
     out.mkdir(parents=True, exist_ok=True)
     model.encoder.save(out / "encoder.keras")
     summary = {"encoder": args.encoder, "variant": args.variant, "epochs": epochs, "data": str(args.data),

@@ -219,3 +219,25 @@ def test_compare_writes_report_with_feature_importance(tmp_path):
     assert "spectra-zoo compare fnn1d" in (out / "report.md").read_text()
     if importlib.util.find_spec("spectra_zoo.evaluation.interpret") is not None:
         assert (out / "figures" / "feature_importance.png").is_file()
+
+
+@pytest.mark.slow
+def test_compare_all_on_a_tiny_real_set_gives_a_row_per_model(shared_data):
+    """The measured pvlab_autoxrd XRD patterns (two classes, 431 points): every classifier runs to the
+    end and gets a row, beside the scikit-learn baselines on the same split."""
+    from spectra_zoo.data import load_folder
+
+    s = load_folder(shared_data / "pvlab_autoxrd" / "Datasets" / "Experimental", axis_range=(10, 50),
+                    on_uncovered="drop")
+    keep = np.isin(s.labels, [s.class_names.index("I4Imcm"), s.class_names.index("pm-3m")])
+    idx = np.flatnonzero(keep)[::2]
+    axis = np.linspace(10, 50, 431)
+    x = np.stack([np.interp(axis, s.axis, row) for row in s.intensities[idx]]).astype("float32")
+    y = (s.labels[idx] == s.labels[idx].max()).astype(int)
+    names = spectra_zoo.list_models(encoders=False)
+    result = compare("all", data=(x, y), protocol=ModernProtocol(epochs=1, batch_size=8), progress=False,
+                     arch_kwargs={m: _tiny(m) for m in names}, baselines=["logreg_snv", "plsda_snv"])
+    table = result.table
+    assert table["model"].tolist() == names + ["baseline:logreg_snv", "baseline:plsda_snv"]
+    assert table["accuracy"].notna().all(), table[["model", "note"]]
+    assert (table["kind"] == "deep").sum() == len(names) and (table["kind"] == "baseline").sum() == 2
