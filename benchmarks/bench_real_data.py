@@ -135,6 +135,8 @@ def main(argv=None):
         print(text, flush=True)
         parts.append(text + f"Wall time for this set: {time.perf_counter() - t0:.0f} s.\n")
         summary.append((name, v))
+        if args.out:  # what is done so far, in case a later set does not finish
+            _write(args.out, "\n".join(parts) + "\n(run in progress)\n")
     lines = ["### Summary", "", "| set | best zoo model | best baseline | target met | zoo models at chance |",
              "|---|---|---|---|---|"]
     for name, v in summary:
@@ -146,11 +148,16 @@ def main(argv=None):
     text = "\n".join(parts)
     print(text)
     if args.out:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(text)
-        tmp.replace(out)
+        _write(args.out, text)
+
+
+def _write(path, text):
+    """Write ``text`` to a temporary name beside ``path``, then rename it (never half a file)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(out)
 
 
 if __name__ == "__main__":

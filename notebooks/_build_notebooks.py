@@ -409,7 +409,7 @@ print(s.summary())
 s.metadata.head()
 """),
         md("## Train and compare two models on your data\n\nThe default recipe (`ModernProtocol`): SNV "
-           "standardisation inside the model, Adam with a cosine decay over at least 1000 steps, no "
+           "standardisation inside the model, Adam with a cosine decay over 1500 steps, no "
            "validation split, augmentation chosen from the axis unit (2-theta: diffraction); a stratified "
            "held-out test set, and the baselines a spectroscopist would try first on the same split."),
         code("""

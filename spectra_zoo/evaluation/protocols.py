@@ -282,7 +282,8 @@ class ModernProtocol(Protocol):
       ``min_steps`` optimiser steps (between ``min_epochs`` and ``max_epochs``: small
       sets get more epochs), Adam at ``learning_rate`` with a cosine decay to zero
       (``lr_schedule="cosine"``; ``"plateau"`` is the InceptionTime recipe,
-      ReduceLROnPlateau on the training loss), the final weights.
+      ReduceLROnPlateau on the training loss), the final weights. The optimiser is
+      the studies' Adam with coupled L2 (2e-3, 2e-5), batches of 32.
     * **No validation split and no early stopping by default**: with 30-500
       training spectra a 20 % split leaves a handful of spectra and early stopping
       on them stops at random (Ismail Fawaz et al. 2019 train on the training loss
@@ -306,7 +307,8 @@ class ModernProtocol(Protocol):
         max_epochs: Most epochs of the default schedule.
         batch_size: Mini-batch size (spectra; windows for series models); at most
             half the training set.
-        learning_rate: Peak Adam learning rate.
+        learning_rate: Peak learning rate of Adam with coupled L2.
+        l2: Coupled L2 coefficient (:class:`~spectra_zoo.optimizers.CoupledL2Adam`).
         lr_schedule: ``"cosine"``, ``"plateau"`` or ``"constant"``.
         input_normalization: ``"snv"``, ``"standard"`` (one mean and std fitted on the
             training spectra), ``"standard_per_point"`` (per point, like scikit-learn's
@@ -329,11 +331,12 @@ class ModernProtocol(Protocol):
     name = "modern"
 
     epochs: Optional[int] = None
-    min_steps: int = 1000
-    min_epochs: int = 100
+    min_steps: int = 1500
+    min_epochs: int = 20
     max_epochs: int = 1500
-    batch_size: int = 16
-    learning_rate: float = 1e-3
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    l2: float = 2e-5
     lr_schedule: str = "cosine"
     input_normalization: str = "snv"
     kind: str = "auto"
@@ -418,14 +421,15 @@ class ModernProtocol(Protocol):
         return layer.get_config()
 
     def compile_kwargs(self, num_classes: int, total_steps: int) -> Dict[str, Any]:
-        """Adam with the learning-rate schedule, cross-entropy and accuracy."""
+        """The studies' Adam with coupled L2 (``learning_rate``, ``l2``) on the schedule; cross-entropy, accuracy."""
         from spectra_zoo.models._head import default_compile_kwargs
+        from spectra_zoo.optimizers import CoupledL2Adam
 
         lr: Any = float(self.learning_rate)
         if self.lr_schedule == "cosine":
             lr = keras.optimizers.schedules.CosineDecay(lr, decay_steps=max(1, int(total_steps)))
         kwargs = default_compile_kwargs(num_classes)
-        kwargs["optimizer"] = keras.optimizers.Adam(learning_rate=lr)
+        kwargs["optimizer"] = CoupledL2Adam(learning_rate=lr, l2=self.l2)
         return kwargs
 
     def _split(self, y, seed):
@@ -479,7 +483,7 @@ class ModernProtocol(Protocol):
             callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=50,
                                                                min_lr=1e-4))
         notes = (f"{kind} spectra, input {self.input_normalization}, {epochs} epochs of batch {batch_size} "
-                 f"({steps} steps, Adam {self.learning_rate:g}, {self.lr_schedule}), "
+                 f"({steps} steps, Adam {self.learning_rate:g} + L2 {self.l2:g}, {self.lr_schedule}), "
                  f"{len(va)} validation spectra")
         fit_kwargs: Dict[str, Any] = {"epochs": epochs, "validation_data": val}
         if series:

@@ -128,12 +128,12 @@ def test_scale_and_quick_reduce_epochs_and_rows():
 
 def test_modern_default_schedule_reaches_min_steps_within_bounds():
     p = ModernProtocol()
-    assert p.epochs is None and p.min_steps == 1000
-    assert p.epochs_for(28, 14) == 500  # 2 steps per epoch: 500 epochs for 1000 steps (20 chunks of 25)
+    assert p.epochs is None and p.min_steps == 1500
+    assert p.epochs_for(28, 14) == 750  # 2 steps per epoch: 750 epochs for 1500 steps (30 chunks of 25)
     assert p.epochs_for(5000, 16) == p.min_epochs  # large sets: at least min_epochs
     assert ModernProtocol(min_steps=5000).epochs_for(1, 1) == p.max_epochs  # capped
     assert ModernProtocol(epochs=7).epochs_for(28, 14) == 7  # an explicit count wins
-    assert ModernProtocol(scale=0.5).epochs_for(28, 14) == 250
+    assert ModernProtocol(scale=0.5).epochs_for(28, 14) == 375
 
 
 def test_spectrum_kind_from_axis_unit():
@@ -149,16 +149,18 @@ def test_modern_recipe_plan():
     p = ModernProtocol(epochs=3)
     plan = p.plan("cnn", ds.intensities, ds.labels, ordered=False, num_classes=2, dataset=ds)
     assert plan.build_kwargs["input_normalization"] == "snv"
-    assert isinstance(plan.build_kwargs["compile"]["optimizer"], keras.optimizers.Adam)
+    from spectra_zoo.optimizers import CoupledL2Adam
+
+    assert isinstance(plan.build_kwargs["compile"]["optimizer"], CoupledL2Adam)
     schedule = plan.build_kwargs["compile"]["optimizer"].learning_rate
     assert plan.fit_kwargs["validation_data"] is None and plan.callbacks == []  # no selection on few spectra
-    # 40 spectra, batch 16: 3 steps per epoch; 3 epochs fit in one chunk on a repeated pipeline
-    assert plan.fit_kwargs["steps_per_epoch"] == 9 and plan.fit_kwargs["epochs"] == 1
+    # 40 spectra, batch 20 (at most half the set): 2 steps per epoch; 3 epochs fit in one chunk
+    assert plan.fit_kwargs["steps_per_epoch"] == 6 and plan.fit_kwargs["epochs"] == 1
     assert plan.passes_per_fit_epoch == 3
-    # the default: 334 epochs for 1000 steps, rounded up to whole chunks of 17 epochs (51 steps)
+    # the default: 750 epochs for 1500 steps, in whole chunks of 25 epochs (50 steps)
     default = ModernProtocol().plan("cnn", ds.intensities, ds.labels, ordered=False, num_classes=2)
-    assert default.passes_per_fit_epoch == 17 and default.fit_kwargs["epochs"] == 20
-    assert default.fit_kwargs["steps_per_epoch"] == 51
+    assert default.passes_per_fit_epoch == 25 and default.fit_kwargs["epochs"] == 30
+    assert default.fit_kwargs["steps_per_epoch"] == 50
     assert "diffraction augmentation" in plan.notes  # the toy ramp has a 2-theta axis
     arrays = p.plan("cnn", ds.intensities, ds.labels, ordered=False, num_classes=2)  # no axis unit: generic
     assert "generic spectra" in arrays.notes and "no augmentation" in arrays.notes
