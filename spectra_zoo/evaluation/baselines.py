@@ -32,6 +32,25 @@ The rocket baselines need the optional dependency aeon (``pip install
 spectra_zoo[baselines]``; MultiRocket-Hydra also ``pip install torch``). Without
 it :func:`run_baselines` does not raise: their rows say ``"not run: ..."``.
 
+Why the rocket baselines run in a separate process: TensorFlow and PyTorch
+loaded into one Python process can crash it (a segfault of their native
+libraries, not an exception that a ``try`` could catch), and importing
+``spectra_zoo`` always imports TensorFlow. aeon's Hydra transform is PyTorch,
+and importing ``aeon.classification.convolution_based`` imports torch whenever
+torch is installed -- MiniRocket included. So :func:`run_baselines` fits both
+rocket baselines (:data:`ISOLATED_BASELINES`) in a fresh ``sys.executable``
+process running ``spectra_zoo/evaluation/_isolated_baseline.py`` by path, which
+imports numpy, scikit-learn's base classes and aeon but neither ``spectra_zoo``
+nor TensorFlow; the spectra go in and the probabilities, timings and peak RSS
+come out through ``.npz`` files in a temporary folder. A crash of that process
+costs one row (``"failed: ..."`` with its stderr), not the comparison.
+:func:`baseline_status` only asks ``importlib.util.find_spec`` whether aeon and
+torch are installed, so this process never imports either. The cost is the
+child's start-up and aeon import (about 10 s per rocket baseline on a shared
+2-core machine; more the first time numba compiles aeon's kernels), in the
+child's wall time in the row's note but not in ``train_seconds`` (the wall time
+of ``fit`` inside the child).
+
 Probabilities (the ``probs`` of each row) are what each estimator's
 ``predict_proba`` gives: calibrated-by-construction for logistic regression;
 for PLS-DA the predicted targets clipped at 0 and normalised (a score, not a
@@ -59,8 +78,11 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 from typing import Any, Dict, Iterable, List, Optional, Tuple
@@ -73,11 +95,22 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from spectra_zoo._validation import SpectraInputError, check_spectra
 from spectra_zoo.data.preprocessing import snv
+from spectra_zoo.evaluation import _isolated_baseline
+from spectra_zoo.evaluation._isolated_baseline import (
+    AEON_CLASSES,
+    INSTALL_HINT,  # noqa: F401 - re-exported: what to install for the rocket baselines
+    AeonRocketClassifier,
+    BaselineUnavailableError,
+    count_linear,
+    missing_dependency,
+)
 from spectra_zoo.evaluation.harness import PeakMemory
 from spectra_zoo.evaluation.metrics import MetricInputError, classification_metrics, transition_confidence
 
 __all__ = [
     "DEFAULT_BASELINES",
+    "DEFAULT_TIMEOUT",
+    "ISOLATED_BASELINES",
     "ROW_COLUMNS",
     "AdaptiveStratifiedKFold",
     "AeonRocketClassifier",
@@ -97,19 +130,20 @@ DEFAULT_BASELINES = ("logreg_snv", "plsda_snv", "minirocket", "multirocket_hydra
 ROW_COLUMNS = ("model", "seed", "accuracy", "macro_f1", "confidence", "boundary", "params", "epochs",
                "train_seconds", "infer_spectra_per_s", "peak_memory_mb", "n_train", "n_test", "kind", "note",
                "probs", "pred")
-#: What to install for the rocket baselines.
-INSTALL_HINT = "install spectra_zoo[baselines]"
-
-_AEON_CLASSES = {"minirocket": "MiniRocketClassifier", "multirocket_hydra": "MultiRocketHydraClassifier"}
-_AEON_EXTRA_DEPS = {"multirocket_hydra": (("torch", "aeon's Hydra transform uses PyTorch: pip install torch"),)}
 _LOGREG_CS = np.logspace(-4, 4, 17)
+#: Baselines fitted in a fresh Python process (aeon imports PyTorch; see the module docstring).
+ISOLATED_BASELINES = tuple(AEON_CLASSES)
+#: Seconds an isolated baseline may take (start-up, imports, numba compilation, fit, predict).
+DEFAULT_TIMEOUT = 1800.0
+#: The worker script run by ``sys.executable`` (imports neither spectra_zoo nor TensorFlow).
+_WORKER = _isolated_baseline.__file__
+#: Last lines of the child's stderr quoted in a "failed: ..." note.
+_STDERR_LINES = 8
+#: Warning categories named in a row's note.
+_NOTED_WARNINGS = ("ConvergenceWarning", "UserWarning", "RuntimeWarning")
 #: NIPALS power iterations per component: with several classes the leading singular values of
 #: X^T Y can be close (e.g. three equally spaced peaks), where scikit-learn's 500 are not enough.
 _PLS_MAX_ITER = 5000
-
-
-class BaselineUnavailableError(ImportError):
-    """A baseline's optional dependency (aeon, torch) is not installed or does not import."""
 
 
 # ----------------------------------------------------------------------------------------
@@ -183,12 +217,6 @@ def _positive_normalised(scores: np.ndarray) -> np.ndarray:
     total = pos.sum(axis=1, keepdims=True)
     fallback = np.eye(scores.shape[1])[np.argmax(scores, axis=1)]
     return np.where(total > 0, pos / np.where(total > 0, total, 1.0), fallback)
-
-
-def _softmax(scores: np.ndarray) -> np.ndarray:
-    z = scores - scores.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
 
 
 class PLSDAClassifier(ClassifierMixin, BaseEstimator):
@@ -287,106 +315,6 @@ class PLSDAClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(self.decision_function(X), axis=1)]
 
 
-def _import_aeon_classifier(variant: str):
-    """Return aeon's classifier class for ``variant`` or raise :class:`BaselineUnavailableError`."""
-    try:
-        module = importlib.import_module("aeon.classification.convolution_based")
-    except ImportError as exc:
-        raise BaselineUnavailableError(f"not run: aeon not installed ({INSTALL_HINT})") from exc
-    except Exception as exc:  # a broken install (e.g. numba/numpy mismatch) must not abort a comparison
-        raise BaselineUnavailableError(
-            f"not run: aeon failed to import ({type(exc).__name__}: {exc}); reinstall spectra_zoo[baselines]"
-        ) from exc
-    for dep, why in _AEON_EXTRA_DEPS.get(variant, ()):
-        try:
-            found = importlib.util.find_spec(dep) is not None
-        except (ImportError, ValueError):
-            found = False
-        if not found:
-            raise BaselineUnavailableError(f"not run: {dep} not installed ({why})")
-    try:
-        return getattr(module, _AEON_CLASSES[variant])
-    except AttributeError as exc:
-        raise BaselineUnavailableError(
-            f"not run: this aeon has no {_AEON_CLASSES[variant]} ({INSTALL_HINT} for aeon>=1.6)"
-        ) from exc
-
-
-class AeonRocketClassifier(ClassifierMixin, BaseEstimator):
-    """aeon's MiniRocket or MultiRocket-Hydra classifier on ``(n, points)`` spectra.
-
-    Reshapes the spectra to aeon's collection layout ``(n_cases, n_channels=1,
-    n_timepoints)`` and fits ``MiniRocketClassifier`` (Dempster et al. 2021) or
-    ``MultiRocketHydraClassifier`` (Dempster et al. 2023) with aeon's defaults
-    (10,000 MiniRocket kernels; Hydra 8 kernels x 64 groups), ``random_state`` and
-    ``n_jobs``. aeon is imported in ``fit``, so building the estimator never fails.
-
-    Args:
-        variant: ``"minirocket"`` or ``"multirocket_hydra"``.
-        random_state: Seed of the random kernels.
-        n_jobs: Threads aeon may use.
-
-    Attributes:
-        estimator_: The fitted aeon classifier.
-        classes_: Class labels.
-
-    Raises:
-        BaselineUnavailableError: from ``fit``, when aeon (or torch for Hydra) is missing.
-
-    Example:
-        >>> clf = AeonRocketClassifier("minirocket", random_state=0).fit(x_train, y_train)
-        >>> clf.predict_proba(x_test).shape
-    """
-
-    def __init__(self, variant: str = "minirocket", random_state: Optional[int] = 0, n_jobs: int = 1):
-        self.variant = variant
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-
-    @staticmethod
-    def _as_collection(X) -> np.ndarray:  # noqa: N803
-        x = np.asarray(X, dtype=np.float64)
-        if x.ndim != 2:
-            raise ValueError(f"X must be 2-D (spectra, points), got shape {x.shape}")
-        return x[:, None, :]
-
-    def fit(self, X, y):  # noqa: N803 - scikit-learn API
-        """Fit aeon's classifier on spectra ``X`` ``(n, points)``; returns ``self``."""
-        if self.variant not in _AEON_CLASSES:
-            raise ValueError(f"variant must be one of {sorted(_AEON_CLASSES)}, got {self.variant!r}")
-        cls = _import_aeon_classifier(self.variant)
-        self.estimator_ = cls(random_state=self.random_state, n_jobs=self.n_jobs)
-        self.estimator_.fit(self._as_collection(X), np.asarray(y))
-        self.classes_ = np.asarray(self.estimator_.classes_)
-        self.n_features_in_ = int(np.asarray(X).shape[1])
-        return self
-
-    def fitted_ridge(self):
-        """The fitted ``RidgeClassifierCV`` inside the aeon classifier (``None`` if not found)."""
-        est = self.estimator_
-        ridge = getattr(est, "estimator_", None) if self.variant == "minirocket" else getattr(est, "classifier", None)
-        return ridge if hasattr(ridge, "coef_") else None
-
-    def decision_function(self, X) -> np.ndarray:  # noqa: N803
-        """Ridge decision scores ``(n, n_classes)`` (MiniRocket only: aeon exposes its fitted pipeline)."""
-        pipeline = getattr(self.estimator_, "pipeline_", None)
-        if self.variant != "minirocket" or not hasattr(pipeline, "decision_function"):
-            raise AttributeError(f"{self.variant}: aeon exposes no decision scores")
-        d = np.asarray(pipeline.decision_function(self._as_collection(X)), dtype=np.float64)
-        return np.stack([-d, d], axis=1) if d.ndim == 1 else d
-
-    def predict_proba(self, X) -> np.ndarray:  # noqa: N803
-        """MiniRocket: softmax of the ridge scores (a score); MultiRocket-Hydra: aeon's one-hot output."""
-        try:
-            return _softmax(self.decision_function(X))
-        except AttributeError:
-            return np.asarray(self.estimator_.predict_proba(self._as_collection(X)), dtype=np.float64)
-
-    def predict(self, X) -> np.ndarray:  # noqa: N803
-        """Class labels (the arg-max of :meth:`predict_proba`)."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-
 # ----------------------------------------------------------------------------------------
 # registry of baselines
 # ----------------------------------------------------------------------------------------
@@ -448,7 +376,12 @@ def _check_name(name) -> str:
 
 
 def baseline_status(name: str) -> Tuple[bool, str]:
-    """Whether the dependencies of baseline ``name`` are importable.
+    """Whether the dependencies of baseline ``name`` are installed.
+
+    Asks ``importlib.util.find_spec`` for aeon (and torch for MultiRocket-Hydra):
+    nothing is imported, so torch never enters this (TensorFlow) process. A broken
+    aeon install therefore passes here and fails in the child process instead
+    (``"failed: ..."`` with its stderr in the row's note).
 
     Args:
         name: A name from :func:`list_baselines`.
@@ -464,13 +397,10 @@ def baseline_status(name: str) -> Tuple[bool, str]:
         (False, 'not run: aeon not installed (install spectra_zoo[baselines])')
     """
     _check_name(name)
-    if name not in _AEON_CLASSES:
+    if name not in AEON_CLASSES:
         return True, ""
-    try:
-        _import_aeon_classifier(name)
-    except BaselineUnavailableError as exc:
-        return False, str(exc)
-    return True, ""
+    missing = missing_dependency(name)  # importlib.util.find_spec: imports neither aeon nor torch
+    return (False, missing) if missing else (True, "")
 
 
 def make_baseline(name: str, *, seed: int = 0, n_jobs: int = 1):
@@ -483,7 +413,9 @@ def make_baseline(name: str, *, seed: int = 0, n_jobs: int = 1):
 
     Returns:
         A scikit-learn classifier (``fit``/``predict``/``predict_proba``); the rocket
-        ones raise :class:`BaselineUnavailableError` from ``fit`` without aeon.
+        ones raise :class:`BaselineUnavailableError` from ``fit`` without aeon, and
+        fitting them imports aeon and PyTorch into this process (:func:`run_baselines`
+        fits them in a child process instead).
 
     Raises:
         SpectraInputError: unknown name (the message lists the known ones).
@@ -498,35 +430,30 @@ def make_baseline(name: str, *, seed: int = 0, n_jobs: int = 1):
 # ----------------------------------------------------------------------------------------
 # running
 # ----------------------------------------------------------------------------------------
-def _count_linear(est) -> float:
-    coef, intercept = getattr(est, "coef_", None), getattr(est, "intercept_", None)
-    if coef is None:
-        return float("nan")
-    return float(np.size(coef) + (np.size(intercept) if intercept is not None else 0))
-
-
 def _describe(name: str, est, y_train) -> Tuple[float, str]:
     """``(params, note)`` of a fitted baseline."""
     if name == "logreg_snv":
         lr = est[-1]
         c = float(np.ravel(lr.C_)[0])
         k = lr.cv.get_n_splits(y=y_train)
-        return _count_linear(lr), f"C = {c:.3g} ({k}-fold stratified CV on log-loss, C in 1e-4..1e4)"
+        return count_linear(lr), f"C = {c:.3g} ({k}-fold stratified CV on log-loss, C in 1e-4..1e4)"
     if name == "plsda_snv":
         pls = est[-1]
         n_coef = pls.n_features_in_ * len(pls.classes_) + len(pls.classes_)
         how = "fixed" if pls.n_splits_ is None else f"{pls.n_splits_}-fold CV"
         return float(n_coef), f"PLS components: {pls.n_components_} ({how})"
-    ridge = est.fitted_ridge()
-    params = _count_linear(ridge) if ridge is not None else float("nan")
-    alpha = getattr(ridge, "alpha_", None)
-    feats = int(np.shape(ridge.coef_)[-1]) if ridge is not None else None
+    return _rocket_params_note(name, est.summary())
+
+
+def _rocket_params_note(name: str, facts: Dict[str, Any]) -> Tuple[float, str]:
+    """``(params, note)`` of a fitted rocket baseline from :meth:`AeonRocketClassifier.summary` facts."""
+    feats, alpha = int(facts["n_features"]), float(facts["alpha"])
     what = "MiniRocket" if name == "minirocket" else "MultiRocket+Hydra"
-    note = f"{feats} {what} features" if feats is not None else what
-    if alpha is not None:
-        note += f", ridge alpha = {float(alpha):.3g} (RidgeClassifierCV)"
+    note = f"{feats} {what} features" if feats >= 0 else what
+    if np.isfinite(alpha):
+        note += f", ridge alpha = {alpha:.3g} (RidgeClassifierCV)"
     note += "; probs: softmax of ridge scores" if name == "minirocket" else "; probs: one-hot (aeon)"
-    return params, note
+    return float(facts["params"]), note
 
 
 def _check_labels(y, n, what) -> np.ndarray:
@@ -561,6 +488,7 @@ def run_baselines(
     ordered: bool = False,
     num_classes: Optional[int] = None,
     n_jobs: int = 1,
+    timeout: Optional[float] = DEFAULT_TIMEOUT,
 ) -> List[Dict[str, Any]]:
     """Fit each baseline on the training spectra and score it on the test spectra.
 
@@ -570,14 +498,21 @@ def run_baselines(
     ``confidence``/``boundary`` of spec 1.4 for an ordered binary test set, else
     NaN; ``params`` = fitted coefficients of the final linear model; ``epochs``
     NaN; ``train_seconds`` = wall time of ``fit``; ``peak_memory_mb`` = process RSS
-    peak during ``fit`` (:class:`~spectra_zoo.evaluation.harness.PeakMemory`);
+    peak during ``fit`` (:class:`~spectra_zoo.evaluation.harness.PeakMemory`; for
+    the :data:`ISOLATED_BASELINES` the child process's lifetime peak RSS, which
+    includes its imports and ``predict``: ``VmHWM`` of ``/proc/self/status``, else
+    ``resource.getrusage``);
     ``infer_spectra_per_s`` = test spectra / wall time of one ``predict_proba``),
     plus ``model = "baseline:<name>"``, ``kind = "baseline"``, a ``note`` (what CV
     chose, or why the baseline did not run), ``probs`` ``(n_test, num_classes)`` and
     ``pred`` ``(n_test,)`` (``None`` when it did not run). A baseline whose optional
     dependency is missing, or that fails on the data (e.g. too few spectra per class
     for its internal CV), gets a row with NaN metrics and the reason in ``note``;
-    the others still run.
+    the others still run. The :data:`ISOLATED_BASELINES` (MiniRocket,
+    MultiRocket-Hydra) are fitted in a fresh Python process (``sys.executable``
+    running ``_isolated_baseline.py``; module docstring): a timeout, a crash or a
+    non-zero exit of that process gives ``note = "failed: ..."`` with the last lines
+    of its stderr, never an exception here.
 
     Args:
         names: Baseline names (a string for one; ``None``: :data:`DEFAULT_BASELINES`).
@@ -589,6 +524,8 @@ def run_baselines(
         ordered: The test spectra are a time-ordered series (transition metrics).
         num_classes: Columns of ``probs`` (default ``max(labels) + 1``, at least 2).
         n_jobs: Parallel jobs per baseline.
+        timeout: Seconds each isolated baseline's process may run (start-up, imports,
+            numba compilation, fit and predict) before it is killed; ``None``: no limit.
 
     Returns:
         One dict per name, in the order given.
@@ -627,32 +564,31 @@ def run_baselines(
             row["note"] = why
             continue
         try:
-            est = make_baseline(name, seed=seed, n_jobs=n_jobs)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                with PeakMemory() as mem:
-                    start = time.perf_counter()
-                    est.fit(x_tr, y_tr)
-                    fit_seconds = time.perf_counter() - start
-                start = time.perf_counter()
-                raw = np.asarray(est.predict_proba(x_te), dtype=np.float64)
-                infer_seconds = time.perf_counter() - start
-            classes = np.asarray(est.classes_, dtype=np.int64)
+            if name in ISOLATED_BASELINES:
+                fitted = _fit_in_child(name, x_tr, y_tr, x_te, seed=seed, n_jobs=n_jobs, timeout=timeout)
+            else:
+                fitted = _fit_in_process(name, x_tr, y_tr, x_te, seed=seed, n_jobs=n_jobs)
+            classes = np.asarray(fitted["classes"], dtype=np.int64)
+            raw = np.asarray(fitted["raw"], dtype=np.float64)
             pred = classes[np.argmax(raw, axis=1)]
             probs = np.zeros((len(x_te), num_classes))
             probs[:, classes] = raw
-            params, note = _describe(name, est, y_tr)
         except BaselineUnavailableError as exc:
             row["note"] = str(exc)
+            continue
+        except _ChildFailed as exc:
+            row["note"] = f"failed: {exc}"
             continue
         except Exception as exc:  # noqa: BLE001 - one failing baseline must not abort the others
             row["note"] = f"failed: {type(exc).__name__}: {exc}"
             continue
-        kinds = sorted({w.category.__name__ for w in caught if issubclass(w.category, Warning)
-                        and w.category.__name__ in ("ConvergenceWarning", "UserWarning", "RuntimeWarning")})
+        note = fitted["note"]
+        kinds = sorted(set(fitted["warnings"]) & set(_NOTED_WARNINGS))
         if kinds:
             note += f"; warnings during fit: {', '.join(kinds)}"
-        row.update(params=params, train_seconds=float(fit_seconds), peak_memory_mb=float(mem.peak_mb),
+        infer_seconds = float(fitted["predict_seconds"])
+        row.update(params=float(fitted["params"]), train_seconds=float(fitted["fit_seconds"]),
+                   peak_memory_mb=float(fitted["peak_mb"]),
                    infer_spectra_per_s=float(len(x_te) / infer_seconds) if infer_seconds > 0 else float("inf"),
                    note=note, probs=probs, pred=pred)
         if y_te is not None:
@@ -665,3 +601,89 @@ def run_baselines(
             except MetricInputError:
                 pass
     return rows
+
+
+def _fit_in_process(name, x_tr, y_tr, x_te, *, seed, n_jobs) -> Dict[str, Any]:
+    """Fit and predict baseline ``name`` here; the facts :func:`run_baselines` puts in the row."""
+    est = make_baseline(name, seed=seed, n_jobs=n_jobs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with PeakMemory() as mem:
+            start = time.perf_counter()
+            est.fit(x_tr, y_tr)
+            fit_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        raw = np.asarray(est.predict_proba(x_te), dtype=np.float64)
+        predict_seconds = time.perf_counter() - start
+    params, note = _describe(name, est, y_tr)
+    return {"raw": raw, "classes": np.asarray(est.classes_), "fit_seconds": fit_seconds,
+            "predict_seconds": predict_seconds, "peak_mb": mem.peak_mb, "params": params, "note": note,
+            "warnings": [w.category.__name__ for w in caught if issubclass(w.category, Warning)]}
+
+
+class _ChildFailed(RuntimeError):
+    """The worker process of an isolated baseline timed out, crashed or exited non-zero."""
+
+
+def _stderr_tail(err: bytes) -> str:
+    lines = [ln for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
+    return "; stderr: " + " | ".join(ln.strip() for ln in lines[-_STDERR_LINES:]) if lines else "; no stderr"
+
+
+def _kill(proc: "subprocess.Popen") -> None:
+    """End the worker and anything it started (its own process group on POSIX)."""
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _fit_in_child(name, x_tr, y_tr, x_te, *, seed, n_jobs, timeout) -> Dict[str, Any]:
+    """Fit and predict baseline ``name`` in a fresh Python process running :data:`_WORKER`.
+
+    Data go in and results come out through ``.npz`` files in a temporary folder;
+    the child imports aeon (and torch), this process does not. Raises
+    :class:`_ChildFailed` on a timeout, a crash, a non-zero exit or missing results.
+    """
+    with tempfile.TemporaryDirectory(prefix="spectra_zoo_baseline_") as tmp:
+        in_path, out_path = os.path.join(tmp, "in.npz"), os.path.join(tmp, "out.npz")
+        np.savez(in_path, variant=np.asarray(name), x_train=x_tr, y_train=y_tr, x_test=x_te,
+                 seed=np.int64(seed), n_jobs=np.int64(n_jobs))
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, _WORKER, in_path, out_path], cwd=tmp, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=os.name == "posix")
+        try:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            _, err = proc.communicate()
+            raise _ChildFailed(f"timed out after {timeout:g} s in its child process{_stderr_tail(err)}") from None
+        except BaseException:  # e.g. KeyboardInterrupt: do not leave the child running
+            _kill(proc)
+            proc.wait()
+            raise
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            code = proc.returncode
+            how = f"killed by {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals() \
+                else f"exited with code {code}"
+            raise _ChildFailed(f"child process {how}{_stderr_tail(err)}")
+        try:
+            with np.load(out_path, allow_pickle=False) as out:
+                res = {key: out[key] for key in out.files}
+        except (OSError, ValueError) as exc:
+            raise _ChildFailed(f"child process wrote no readable results ({exc}){_stderr_tail(err)}") from None
+    params, note = _rocket_params_note(name, {k: res[k] for k in ("params", "n_features", "alpha")})
+    methods = {"VmHWM": "VmHWM of /proc/self/status", "getrusage": "resource.getrusage"}
+    how = methods.get(str(res["peak_rss_method"]), "not measured")
+    note += (f"; fitted in a child process ({wall:.1f} s wall incl. start-up and imports; "
+             f"peak RSS: the child's lifetime peak, {how})")
+    return {"raw": res["raw"], "classes": res["classes"], "fit_seconds": float(res["fit_seconds"]),
+            "predict_seconds": float(res["predict_seconds"]), "peak_mb": float(res["peak_rss_mb"]),
+            "params": params, "note": note, "warnings": [str(w) for w in res["warnings"]],
+            "imported": [str(m) for m in res["imported"]], "versions": [str(v) for v in res["versions"]],
+            "wall_seconds": wall}

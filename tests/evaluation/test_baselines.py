@@ -1,8 +1,12 @@
 """Tests of the reference baselines (spectra_zoo.evaluation.baselines) and of snv()."""
 
+import ast
+import importlib.util
 import math
 import re
 import sys
+import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -228,13 +232,147 @@ def test_multirocket_hydra_without_torch_is_reported(monkeypatch):
     assert note.startswith("not run: ") and ("torch not installed" in note or "aeon not installed" in note)
 
 
-@pytest.mark.slow
-def test_minirocket_beats_chance(data):
-    pytest.importorskip("aeon")
-    x_train, y_train, x_test, y_test = data
-    (row,) = run_baselines(["minirocket"], x_train, y_train, x_test, y_test, seed=0)
+def test_status_imports_neither_aeon_nor_torch():
+    if "torch" in sys.modules or "aeon" in sys.modules:
+        pytest.skip("another test of this process imported torch or aeon already")
+    for name in DEFAULT_BASELINES:
+        baseline_status(name)
+    assert "torch" not in sys.modules and "aeon" not in sys.modules
+
+
+# ---------------------------------------------------------------------------------------------
+# the child process of the rocket baselines
+# ---------------------------------------------------------------------------------------------
+def _fake_worker(tmp_path, monkeypatch, body):
+    """Point run_baselines at a worker script with ``body`` and pretend aeon and torch are installed."""
+    script = tmp_path / "worker.py"
+    script.write_text(textwrap.dedent(body))
+    monkeypatch.setattr(baselines, "_WORKER", str(script))
+    monkeypatch.setattr(baselines, "missing_dependency", lambda name: None)
+
+
+def _assert_failed_row(row):
     assert tuple(row) == EXPECTED_COLUMNS
-    assert row["accuracy"] > 0.75, row
-    assert row["params"] > 1000 and "MiniRocket features" in row["note"]
-    np.testing.assert_allclose(row["probs"].sum(axis=1), 1.0)
-    assert np.array_equal(row["pred"], np.argmax(row["probs"], axis=1))
+    assert row["note"].startswith("failed: "), row["note"]
+    assert all(math.isnan(row[k]) for k in METRICS + ("params", "confidence"))
+    assert row["probs"] is None and row["pred"] is None
+
+
+def test_child_exit_code_becomes_failed_row_with_stderr(data, tmp_path, monkeypatch):
+    x_train, y_train, x_test, y_test = data
+    _fake_worker(tmp_path, monkeypatch, """
+        import sys
+        sys.stderr.write("Traceback (most recent call last):\\n  ...\\nRuntimeError: boom in the child\\n")
+        sys.exit(3)
+    """)
+    rows = run_baselines(["multirocket_hydra", "logreg_snv"], x_train, y_train, x_test, y_test)
+    _assert_failed_row(rows[0])
+    assert "exited with code 3" in rows[0]["note"] and "RuntimeError: boom in the child" in rows[0]["note"]
+    assert rows[1]["accuracy"] > 0.9  # the others still ran
+    assert "torch" not in sys.modules
+
+
+def test_child_crash_and_missing_results_become_failed_rows(data, tmp_path, monkeypatch):
+    x_train, y_train, x_test, y_test = data
+    _fake_worker(tmp_path, monkeypatch, """
+        import os, signal, sys
+        sys.stderr.write("about to crash\\n")
+        sys.stderr.flush()
+        os.kill(os.getpid(), signal.SIGSEGV)
+    """)
+    (row,) = run_baselines("minirocket", x_train, y_train, x_test, y_test)
+    _assert_failed_row(row)
+    assert "killed by SIGSEGV" in row["note"] and "about to crash" in row["note"]
+    _fake_worker(tmp_path, monkeypatch, "print('exits 0 but writes nothing')\n")
+    (row,) = run_baselines("minirocket", x_train, y_train, x_test, y_test)
+    _assert_failed_row(row)
+    assert "wrote no readable results" in row["note"]
+
+
+def test_child_timeout_is_killed_and_reported(data, tmp_path, monkeypatch):
+    x_train, y_train, x_test, y_test = data
+    _fake_worker(tmp_path, monkeypatch, """
+        import sys, time
+        sys.stderr.write("still fitting\\n")
+        sys.stderr.flush()
+        time.sleep(60)
+    """)
+    start = time.perf_counter()
+    (row,) = run_baselines("multirocket_hydra", x_train, y_train, x_test, y_test, timeout=1.0)
+    assert time.perf_counter() - start < 30
+    _assert_failed_row(row)
+    assert "timed out after 1 s" in row["note"] and "still fitting" in row["note"]
+
+
+def test_worker_imports_neither_spectra_zoo_nor_tensorflow():
+    """The worker runs by path in a bare interpreter: its imports stay third-party-light."""
+    from spectra_zoo.evaluation import _isolated_baseline
+
+    tree = ast.parse(open(_isolated_baseline.__file__).read())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            imported.add(node.module.split(".")[0])
+    assert imported <= {"__future__", "importlib", "os", "sys", "time", "warnings", "numpy", "sklearn", "resource"}
+    assert baselines._WORKER == _isolated_baseline.__file__
+
+
+def test_child_peak_rss_is_its_own():
+    """VmHWM starts afresh at exec; ru_maxrss would report at least the parent's RSS at the fork."""
+    import subprocess
+
+    from spectra_zoo.evaluation import _isolated_baseline
+
+    code = (f"import runpy; m = runpy.run_path({_isolated_baseline.__file__!r}); "
+            "mb, how = m['peak_rss'](); print(mb, how)")
+    mb, how = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert how in ("VmHWM", "getrusage") and float(mb) > 1
+    if how == "VmHWM":  # numpy and scikit-learn's base classes: far below this process, which holds TensorFlow
+        with baselines.PeakMemory() as parent:
+            pass
+        assert float(mb) < parent.peak_mb, (mb, parent.peak_mb)
+
+
+def _needs_aeon_and_torch():
+    pytest.importorskip("aeon")  # imports aeon (not torch) into the test process
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch not installed (pip install torch)")
+
+
+@pytest.mark.slow
+def test_rocket_baselines_run_in_a_child_and_beat_chance(data, monkeypatch):
+    """MiniRocket and MultiRocket-Hydra fit in their own process: torch never enters this one."""
+    _needs_aeon_and_torch()
+    if "torch" in sys.modules:
+        pytest.skip("another test of this process imported torch already")
+    results = []
+    real = baselines._fit_in_child
+
+    def spy(*args, **kwargs):
+        results.append(real(*args, **kwargs))
+        return results[-1]
+
+    monkeypatch.setattr(baselines, "_fit_in_child", spy)
+    x_train, y_train, x_test, y_test = data
+    order = np.argsort(y_test, kind="stable")
+    rows = run_baselines(["minirocket", "multirocket_hydra"], x_train, y_train, x_test[order], y_test[order],
+                         seed=1, ordered=True)
+    assert "torch" not in sys.modules
+    assert [r["model"] for r in rows] == ["baseline:minirocket", "baseline:multirocket_hydra"]
+    for row, what in zip(rows, ("MiniRocket", "MultiRocket+Hydra")):
+        assert tuple(row) == EXPECTED_COLUMNS and row["seed"] == 1
+        assert row["accuracy"] > 0.75, row
+        assert all(math.isfinite(row[k]) and row[k] > 0 for k in METRICS), row
+        assert row["params"] > 1000 and f"{what} features" in row["note"] and "child process" in row["note"]
+        if sys.platform.startswith("linux"):
+            assert "VmHWM" in row["note"]
+        assert row["probs"].shape == (40, 2)
+        np.testing.assert_allclose(row["probs"].sum(axis=1), 1.0)
+        assert np.array_equal(row["pred"], np.argmax(row["probs"], axis=1))
+        assert math.isfinite(row["confidence"])
+    assert len(results) == 2
+    for res in results:  # what the children imported: torch (aeon brings it), never TensorFlow or spectra_zoo
+        assert "torch" in res["imported"] and "tensorflow" not in res["imported"]
+        assert "spectra_zoo" not in res["imported"]
