@@ -37,6 +37,8 @@ import real_data  # noqa: E402
 
 #: The sets the default recipe was NOT chosen on (bench_recipe.py tunes on the others).
 REPORT_SETS = ("chemotools_coffee", "frond_microplastics", "villegas_polymers", "pvlab_autoxrd")
+#: Loader arguments: villegas_polymers as in bench_recipe.py, 40 training and 100 test spectra per class.
+SET_KWARGS = {"villegas_polymers": {"n_train_per_class": 40, "n_test_per_class": 100}}
 CHANCE_MARGIN = 0.05
 
 
@@ -52,7 +54,8 @@ def run_set(name, models, baselines, seeds, folds, protocol_kwargs):
     chance = []
     meta = None
     for fold in splits:
-        x_tr, y_tr, x_te, y_te, meta = real_data.load(name) if fold is None else real_data.load(name, fold=fold)
+        kwargs = dict(SET_KWARGS.get(name, {}), **({} if fold is None else {"fold": fold}))
+        x_tr, y_tr, x_te, y_te, meta = real_data.load(name, **kwargs)
         chance.append(majority_rate(y_te))
         kind = "diffraction" if meta["kind"] == "diffraction" else "vibrational"
         protocol = ModernProtocol(kind=kind, **protocol_kwargs)

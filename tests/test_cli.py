@@ -77,13 +77,13 @@ def test_existing_output_folder_is_not_overwritten(capsys, tmp_path, small_npz):
 def test_compare_train_evaluate_export_round_trip(capsys, tmp_path, small_npz):
     report = tmp_path / "cmp"
     code, out, err = run_cli(capsys, "compare", "--data", str(small_npz), "--models", "cnn", "fnn1d",
-                             "--epochs", "2", "--quick", "--out", str(report))
+                             "--epochs", "2", "--quick", "--baselines", "logreg_snv", "--out", str(report))
     assert code == 0, err
     steps = re.findall(r"(\d+)/(\d+) steps", err)  # the progress bar of the optimiser steps
     assert steps and steps[-1][0] == steps[-1][1]
     assert (report / "report.md").is_file() and (report / "results.csv").is_file()
     table = json.loads((report / "results.json").read_text())["table"]
-    assert sorted(row["model"] for row in table) == ["cnn", "fnn1d"]
+    assert sorted(row["model"] for row in table) == ["baseline:logreg_snv", "cnn", "fnn1d"]
     assert "| cnn " in out
 
     trained = tmp_path / "train"
@@ -112,3 +112,23 @@ def test_console_script_help():
     assert result.returncode == 0
     for command in ("list", "compare", "train", "evaluate", "pretrain", "export"):
         assert command in result.stdout
+
+
+def test_compare_adds_the_default_baselines_unless_told_not_to(monkeypatch, capsys, tmp_path, small_npz):
+    from spectra_zoo.evaluation import harness
+    from spectra_zoo.evaluation.baselines import DEFAULT_BASELINES
+
+    seen = {}
+
+    def fake_compare(models, **kwargs):
+        seen["baselines"] = kwargs.get("baselines")
+        raise SystemExit(0)
+
+    monkeypatch.setattr(harness, "compare", fake_compare)
+    monkeypatch.setattr("spectra_zoo.evaluation.compare", fake_compare)
+    with pytest.raises(SystemExit):
+        main(["compare", "--data", str(small_npz), "--models", "cnn", "--out", str(tmp_path / "a")])
+    assert seen["baselines"] == "default" and len(DEFAULT_BASELINES) == 4
+    with pytest.raises(SystemExit):
+        main(["compare", "--data", str(small_npz), "--models", "cnn", "--no-baselines", "--out", str(tmp_path / "b")])
+    assert seen["baselines"] is None
