@@ -81,6 +81,8 @@ def params_cell(extra=""):
 
 def save(nb, name):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"  # stable ids: regenerating a notebook changes only what changed
     nbformat.write(nb, HERE / name)
 
 
