@@ -3,6 +3,7 @@
 from spectra_zoo.layers.adaptive_pooling import AdaptiveAveragePooling1D
 from spectra_zoo.layers.bin_layout import SpectrumToBinRows
 from spectra_zoo.layers.binned_dense import BinnedDense
+from spectra_zoo.layers.binned_networks import BinnedNetworks
 from spectra_zoo.layers.channel_attention import ChannelAttention
 from spectra_zoo.layers.feed_forward import FeedForwardBlock
 from spectra_zoo.layers.hand_crafted_filters import HandCraftedFilters
@@ -22,6 +23,7 @@ __all__ = [
     "AdaptiveAveragePooling1D",
     "BatchToSeries",
     "BinnedDense",
+    "BinnedNetworks",
     "ChannelAttention",
     "FeedForwardBlock",
     "HandCraftedFilters",

@@ -355,13 +355,28 @@ def build_spectra_model(
 
 
 def _transfer_weights(model, source, origin):
-    """Copy weights layer by layer (matched by name and shape) from ``source``."""
-    src_layers = {layer.name: layer for layer in source.layers}
+    """Copy weights layer by layer (matched by name and shape) from ``source``.
+
+    A top-level layer of ``model`` without a namesake in ``source`` is matched through its
+    sublayers, and ``source``'s sublayers are candidates too (so the binned FCNN's
+    ``bin_dense1`` ... ``bin_bn2``, sublayers of ``bin_networks`` since the batched
+    formulation, still load from files saved with them at the top level, and back).
+    """
+    src_layers = {}
+    for layer in source._flatten_layers(include_self=False, recursive=True):
+        src_layers.setdefault(layer.name, layer)
+    src_layers.update({layer.name: layer for layer in source.layers})
+
+    def pairs(layers):
+        for layer in layers:
+            src = src_layers.get(layer.name)
+            if src is None and layer._flatten_layers(include_self=False, recursive=False):
+                yield from pairs(layer._flatten_layers(include_self=False, recursive=False))
+            elif src is not None and layer.weights:
+                yield layer, src
+
     copied = 0
-    for layer in model.layers:
-        src = src_layers.get(layer.name)
-        if src is None or not layer.weights:
-            continue
+    for layer, src in pairs(model.layers):
         src_w = src.get_weights()
         dst_w = layer.get_weights()
         if len(src_w) != len(dst_w) or any(a.shape != b.shape for a, b in zip(src_w, dst_w)):

@@ -8,18 +8,10 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from spectra_zoo.layers import BinnedDense, LearnedBinWeighting, SpectrumToBinRows
+from spectra_zoo.layers import BinnedNetworks, LearnedBinWeighting, SpectrumToBinRows
 from spectra_zoo.models._blocks import BN_EPS, BN_MOMENTUM
 from spectra_zoo.models._head import build_spectra_model, check_common_args, model_input
 from spectra_zoo.registry import register_model
-
-
-def _bin_batch_norm(x, bins, units, name):
-    # statistics per (bin, unit), reduced over spectra and rows: the original
-    # normalised each bin's units over all rows of the full batch
-    x = keras.layers.Reshape((-1, bins * units), name=f"{name}_merge")(x)
-    x = keras.layers.BatchNormalization(epsilon=BN_EPS, momentum=BN_MOMENTUM, name=name)(x)
-    return keras.layers.Reshape((-1, bins, units), name=f"{name}_split")(x)
 
 
 @register_model("binned_fcnn", tiny={"bins": 4, "hidden_units": 8}, paper_layout="bin_rows", tags=("paper",))
@@ -43,7 +35,7 @@ def binned_fcnn(
     spectrum becomes ``N2`` rows; row ``r`` holds the (2-theta, intensity) pair of
     point ``b*N2 + r`` of every bin ``b``. Every bin has its own small network
     (Dense 2->150 -> BN -> ReLU -> Dense 150->2 -> BN -> sigmoid), computed for all
-    bins at once; :class:`~spectra_zoo.layers.LearnedBinWeighting` (Dense 2B->1 +
+    bins at once as per-bin matrix products (:class:`~spectra_zoo.layers.BinnedNetworks`); :class:`~spectra_zoo.layers.LearnedBinWeighting` (Dense 2B->1 +
     sigmoid, the "automatically learned weighting factors") turns the bin opinions
     of a row into the row's probability. Trainable parameters: 1058*B + 1.
 
@@ -86,12 +78,9 @@ def binned_fcnn(
     opinions = 2 if num_classes == 2 else num_classes
     inputs, x = model_input(input_length, input_normalization)
     x = SpectrumToBinRows(bins, axis_start=axis_start, axis_step=axis_step, name="bin_rows")(x)
-    x = BinnedDense(hidden_units, name="bin_dense1")(x)
-    x = _bin_batch_norm(x, bins, hidden_units, "bin_bn1")
-    x = keras.layers.ReLU(name="bin_relu")(x)
-    x = BinnedDense(opinions, name="bin_dense2")(x)
-    x = _bin_batch_norm(x, bins, opinions, "bin_bn2")
-    x = keras.layers.Activation("sigmoid", name="bin_opinions")(x)
+    # the B bin networks as batched matrix products (weights in sublayers bin_dense1, bin_bn1,
+    # bin_dense2, bin_bn2 with the shapes of the unfused layers); output: sigmoid bin opinions
+    x = BinnedNetworks(hidden_units, opinions, epsilon=BN_EPS, momentum=BN_MOMENTUM, name="bin_networks")(x)
     # encoder output: the 2B (or c*B) bin opinions of every row, in bin order
     x = keras.layers.Reshape((-1, bins * opinions), name="row_opinions")(x)
 
