@@ -280,10 +280,10 @@ class ModernProtocol(Protocol):
       trained and the exported model take raw spectra.
     * **A schedule long enough to converge**: by default enough epochs for
       ``min_steps`` optimiser steps (between ``min_epochs`` and ``max_epochs``: small
-      sets get more epochs), Adam at ``learning_rate`` with a cosine decay to zero
-      (``lr_schedule="cosine"``; ``"plateau"`` is the InceptionTime recipe,
-      ReduceLROnPlateau on the training loss), the final weights. The optimiser is
-      the studies' Adam with coupled L2 (2e-3, 2e-5), batches of 32.
+      sets get more epochs), the studies' Adam with coupled L2 (``learning_rate``
+      2e-3, ``l2`` 2e-5) with a cosine decay to zero (``lr_schedule="cosine"``;
+      ``"plateau"`` is the InceptionTime recipe, ReduceLROnPlateau on the training
+      loss), batches of 32, the final weights.
     * **No validation split and no early stopping by default**: with 30-500
       training spectra a 20 % split leaves a handful of spectra and early stopping
       on them stops at random (Ismail Fawaz et al. 2019 train on the training loss
@@ -323,6 +323,7 @@ class ModernProtocol(Protocol):
         bn_training_mode_at_test: See :class:`Protocol`.
         scale: See :class:`Protocol`.
         quick: See :class:`Protocol` (at most ``quick_epochs`` epochs, no ``min_steps``).
+        quick_epochs: Epoch cap of ``quick``.
 
     Example:
         >>> protocol = ModernProtocol(kind="vibrational", ensemble=5)
