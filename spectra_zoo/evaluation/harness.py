@@ -440,10 +440,13 @@ def _resolve_test(test, train: _Data, protocol, seed, test_size=0.25):
     return train.x[tr], train.y[tr], train.x[te], train.y[te], train.ordered, te
 
 
-def _resolve_models(models) -> List[str]:
+def _resolve_models(models, protocol=None) -> List[str]:
     known = list_models()
     if models == "all" or models is None:
-        # the supervised comparison: every classifier of the registry, no SSL encoders
+        # every classifier of the registry (no SSL encoders); the paper protocol is the
+        # published comparison, defined for the study's models (tag "paper") only
+        if isinstance(protocol, PaperProtocol):
+            return list_models(tags="paper", encoders=False)
         return list_models(encoders=False)
     if isinstance(models, str):
         models = [models]
@@ -527,8 +530,9 @@ def compare(
     models run in their per-spectrum mode.
 
     Args:
-        models: ``"all"`` (every registered classifier except SSL encoders), a name or
-            a list of names.
+        models: ``"all"`` (every registered classifier except SSL encoders; with the
+            paper protocol the models of the published study, tag ``"paper"``), a name
+            or a list of names.
         data: ``"hed_ramp"`` (or another name for ``spectra_zoo.datasets.load``), a
             SpectraSet, or a tuple ``(x, y)`` of spectra ``(n, points)`` and labels.
         protocol: ``"modern"`` (default), ``"paper"`` or a :class:`Protocol`.
@@ -571,7 +575,7 @@ def compare(
     if out is not None:
         check_output_dir(out, overwrite)
     protocol = get_protocol(protocol, quick=quick)
-    names = _resolve_models(models)
+    names = _resolve_models(models, protocol)
     seeds = [int(s) for s in (seeds if isinstance(seeds, Iterable) else [seeds])]
     if not seeds:
         raise SpectraInputError("seeds must contain at least one seed.")

@@ -241,3 +241,13 @@ def test_compare_all_on_a_tiny_real_set_gives_a_row_per_model(shared_data):
     assert table["model"].tolist() == names + ["baseline:logreg_snv", "baseline:plsda_snv"]
     assert table["accuracy"].notna().all(), table[["model", "note"]]
     assert (table["kind"] == "deep").sum() == len(names) and (table["kind"] == "baseline").sum() == 2
+
+
+def test_all_means_the_published_models_under_the_paper_protocol():
+    from spectra_zoo.evaluation.harness import _resolve_models
+
+    paper = _resolve_models("all", PaperProtocol())
+    assert paper == spectra_zoo.list_models(tags="paper") and "inception_time" not in paper
+    assert len(paper) == 8 and "conv_sc_attention_ssl" not in paper
+    modern = _resolve_models("all", ModernProtocol())
+    assert set(paper) < set(modern) and {"inception_time", "lite"} <= set(modern)
