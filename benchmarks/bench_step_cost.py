@@ -43,9 +43,9 @@ def main(argv=None):
     for name in names:
         plan = protocol.plan(name, x, y, ordered=False, num_classes=3)
         model = spectra_zoo.build_model(name, input_length=args.length, num_classes=3, **plan.build_kwargs)
-        model.fit(plan.x, epochs=1, steps_per_epoch=2, verbose=0)  # tracing
+        model.fit(plan.x, epochs=1, steps_per_epoch=2, shuffle=False, verbose=0)  # tracing
         start = time.perf_counter()
-        model.fit(plan.x, epochs=1, steps_per_epoch=args.steps, verbose=0)
+        model.fit(plan.x, epochs=1, steps_per_epoch=args.steps, shuffle=False, verbose=0)
         per_step = (time.perf_counter() - start) / args.steps
         print(f"| {name} | {1000 * per_step:.0f} | {per_step * protocol.min_steps / 60:.1f} |", flush=True)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
