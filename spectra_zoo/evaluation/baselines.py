@@ -171,8 +171,11 @@ class AdaptiveStratifiedKFold:
 
     A cross-validation splitter for small spectral data sets: with ``n_splits=5``
     and a class of 3 training spectra it makes 3 folds, so every fold holds every
-    class. Fewer than 2 spectra in some class cannot be cross-validated and
-    raises ``ValueError`` (which :func:`run_baselines` reports in the row's note).
+    class. A class with a single training spectrum (measured data often has one)
+    cannot be validated: that spectrum is put in every training fold and in no
+    validation fold, and K follows the smallest of the other classes. Only when no
+    class has 2 spectra does it raise ``ValueError`` (which :func:`run_baselines`
+    reports in the row's note).
 
     Args:
         n_splits: The most folds.
@@ -189,14 +192,11 @@ class AdaptiveStratifiedKFold:
         self.random_state = random_state
 
     def _k(self, y) -> int:
-        classes, counts = np.unique(np.asarray(y), return_counts=True)
-        k = int(min(self.n_splits, counts.min()))
-        if k < 2:
-            raise ValueError(
-                f"internal cross-validation needs at least 2 training spectra per class; class "
-                f"{classes[np.argmin(counts)]!r} has {int(counts.min())}"
-            )
-        return k
+        _, counts = np.unique(np.asarray(y), return_counts=True)
+        if counts.max() < 2:
+            raise ValueError("internal cross-validation needs a class with at least 2 training spectra; "
+                             "every class has one")
+        return int(min(self.n_splits, counts[counts >= 2].min()))
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:  # noqa: N803 - scikit-learn API
         """Folds that :meth:`split` makes for labels ``y`` (``n_splits`` without ``y``)."""
@@ -204,8 +204,13 @@ class AdaptiveStratifiedKFold:
 
     def split(self, X, y, groups=None):  # noqa: N803 - scikit-learn API
         """Yield ``(train_indices, test_indices)`` of the stratified, shuffled folds."""
+        y = np.asarray(y)
+        classes, counts = np.unique(y, return_counts=True)
+        single = np.flatnonzero(np.isin(y, classes[counts < 2]))  # trained on in every fold
+        rest = np.flatnonzero(~np.isin(y, classes[counts < 2]))
         cv = StratifiedKFold(self._k(y), shuffle=True, random_state=self.random_state)
-        yield from cv.split(np.zeros((len(y), 1)), y)
+        for tr, te in cv.split(np.zeros((len(rest), 1)), y[rest]):
+            yield np.sort(np.concatenate([rest[tr], single])), rest[te]
 
     def __repr__(self):
         return f"AdaptiveStratifiedKFold(n_splits={self.n_splits}, random_state={self.random_state})"

@@ -107,8 +107,14 @@ def test_adaptive_folds_follow_smallest_class():
     folds = list(cv.split(np.zeros((13, 2)), y))
     assert cv.get_n_splits(y=y) == len(folds) == 3
     assert all(set(y[tr]) == {0, 1} for tr, _ in folds)
+    # a class with one spectrum is trained on in every fold and never validated
+    y = np.array([0] * 6 + [1] * 4 + [2])
+    folds = list(cv.split(np.zeros((11, 2)), y))
+    assert cv.get_n_splits(y=y) == len(folds) == 4
+    assert all(10 in tr and 10 not in te for tr, te in folds)
+    assert sorted(np.concatenate([te for _, te in folds]).tolist()) == list(range(10))
     with pytest.raises(ValueError, match="at least 2"):
-        cv.get_n_splits(y=[0, 0, 0, 1])
+        cv.get_n_splits(y=[0, 1, 2])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,14 +180,23 @@ def test_plsda_multiclass_and_nested_components():
 # ---------------------------------------------------------------------------------------------
 def test_failure_gives_note_and_nan_metrics(data):
     x_train, y_train, x_test, y_test = data
-    y_one = np.zeros_like(y_train)
-    y_one[0] = 1  # one spectrum of class 1: no internal cross-validation possible
-    rows = run_baselines(["logreg_snv", "plsda_snv"], x_train, y_one, x_test, y_test)
+    # two spectra of two classes: no internal cross-validation possible
+    rows = run_baselines(["logreg_snv", "plsda_snv"], x_train[[0, -1]], np.array([0, 1]), x_test, y_test)
     for row in rows:
         assert tuple(row) == EXPECTED_COLUMNS
-        assert row["note"].startswith("failed: ValueError") and "at least 2 training spectra per class" in row["note"]
+        assert row["note"].startswith("failed: ValueError") and "at least 2 training spectra" in row["note"]
         assert all(math.isnan(row[k]) for k in METRICS + ("params", "confidence"))
         assert row["probs"] is None and row["pred"] is None
+
+
+def test_a_class_with_one_training_spectrum_is_cross_validated_around(data):
+    x_train, y_train, x_test, y_test = data
+    y_one = y_train.copy()
+    y_one[0] = 2  # a third class with a single training spectrum (measured data has such classes)
+    rows = run_baselines(["logreg_snv", "plsda_snv"], x_train, y_one, x_test, y_test, num_classes=3)
+    for row in rows:
+        assert not row["note"].startswith("failed"), row["note"]
+        assert row["accuracy"] > 0.8 and row["probs"].shape == (len(y_test), 3)
 
 
 def test_one_failing_baseline_does_not_abort_the_others(data, monkeypatch):
