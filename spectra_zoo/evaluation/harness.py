@@ -344,7 +344,6 @@ def evaluate_model(
         mode = "series" if len(model.inputs[0].shape) == 3 else "patches"
     probs, pred = protocol.predict(name, model, x, mode=mode, bn_training_mode=bn_training_mode)
     out: Dict[str, Any] = {"probs": probs, "pred": np.asarray(pred, dtype=int), "n_test": int(len(x))}
-    num_classes = probs.shape[-1]
     if y is not None:
         out.update(dict(classification_metrics(y, out["pred"])))
     else:

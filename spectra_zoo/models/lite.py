@@ -25,11 +25,11 @@ def lite_network(x, *, filters=32, kernel_size=41, use_custom_filters=True, use_
     branches = [keras.layers.Conv1D(f, size, padding="same", use_bias=False, name=f"inception_conv_k{size}")(x)
                 for f, size in specs]
     if use_custom_filters:
-        custom = HandCraftedFilters(name=f"custom_filters")(x)
-        branches.append(keras.layers.ReLU(name=f"custom_filters_relu")(custom))
-    x = keras.layers.Concatenate(axis=-1, name=f"inception_concat")(branches) if len(branches) > 1 else branches[0]
-    x = keras.layers.BatchNormalization(name=f"inception_bn")(x)
-    x = keras.layers.ReLU(name=f"inception_relu")(x)
+        custom = HandCraftedFilters(name="custom_filters")(x)
+        branches.append(keras.layers.ReLU(name="custom_filters_relu")(custom))
+    x = keras.layers.Concatenate(axis=-1, name="inception_concat")(branches) if len(branches) > 1 else branches[0]
+    x = keras.layers.BatchNormalization(name="inception_bn")(x)
+    x = keras.layers.ReLU(name="inception_relu")(x)
     k //= 2
     for i in range(2):
         x = keras.layers.SeparableConv1D(
