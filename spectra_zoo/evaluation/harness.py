@@ -44,7 +44,7 @@ import numpy as np
 from spectra_zoo._validation import SpectraInputError
 from spectra_zoo.evaluation.metrics import classification_metrics, transition_confidence
 from spectra_zoo.evaluation.protocols import PaperProtocol, Protocol, get_protocol
-from spectra_zoo.registry import list_models, model_info
+from spectra_zoo.registry import build_model, list_models, model_info
 
 #: Metric columns of :attr:`ComparisonResult.table` that get a ``*_std`` column with several seeds.
 STAT_COLUMNS = ("accuracy", "macro_f1", "confidence", "boundary", "epochs", "train_seconds",
@@ -266,8 +266,6 @@ class _Member:
 
 def _train_one(name, x, y, protocol, num_classes, ordered, dataset, seed, arch_kwargs, callbacks, verbose):
     import keras
-
-    from spectra_zoo.registry import build_model
 
     keras.utils.set_random_seed(int(seed))
     plan = protocol.plan(name, x, y, ordered=ordered, num_classes=num_classes, dataset=dataset, seed=int(seed))
