@@ -109,6 +109,7 @@ from spectra_zoo.evaluation.metrics import MetricInputError, classification_metr
 
 __all__ = [
     "DEFAULT_BASELINES",
+    "QUICK_BASELINES",
     "DEFAULT_TIMEOUT",
     "ISOLATED_BASELINES",
     "ROW_COLUMNS",
@@ -125,6 +126,10 @@ __all__ = [
 
 #: The baselines :func:`run_baselines` runs when ``names`` is ``None``.
 DEFAULT_BASELINES = ("logreg_snv", "plsda_snv", "minirocket", "multirocket_hydra")
+#: The default set of a quick first look (``compare(quick=True)``): the scikit-learn baselines only.
+#: The rocket baselines cost a child process each (about 1 and 6 minutes and up to 6 GB on the
+#: 186 x 4023 quick paper matrix on 2 cores), longer than the whole quick comparison may take.
+QUICK_BASELINES = ("logreg_snv", "plsda_snv")
 #: Keys of every row returned by :func:`run_baselines`, in order (the deep models'
 #: columns of ``compare``, then ``kind``, ``note``, ``probs`` and ``pred``).
 ROW_COLUMNS = ("model", "seed", "accuracy", "macro_f1", "confidence", "boundary", "params", "epochs",

@@ -463,14 +463,14 @@ def _failed_row(name, seed, reason, n_test) -> Dict[str, Any]:
     return row
 
 
-def _resolve_baselines(baselines) -> List[str]:
-    """``None``/``False``: none; ``True``/``"default"``: the default set; a name or a list of names."""
+def _resolve_baselines(baselines, quick: bool = False) -> List[str]:
+    """``None``/``False``: none; ``True``/``"default"``: the default set (quick: the quick set); names."""
     if baselines is None or baselines is False:
         return []
-    from spectra_zoo.evaluation.baselines import DEFAULT_BASELINES
+    from spectra_zoo.evaluation.baselines import DEFAULT_BASELINES, QUICK_BASELINES
 
     if baselines is True or baselines == "default":
-        return list(DEFAULT_BASELINES)
+        return list(QUICK_BASELINES if quick else DEFAULT_BASELINES)
     return [baselines] if isinstance(baselines, str) else list(baselines)
 
 
@@ -627,7 +627,7 @@ def compare(
                 conf = "" if not np.isfinite(ev["confidence"]) else f", confidence {ev['confidence']:.3f}"
                 print(f" {tm.epochs} epochs in {tm.train_seconds:.1f} s, accuracy {ev['accuracy']:.3f}{conf}",
                       flush=True)
-    baseline_names = _resolve_baselines(baselines)
+    baseline_names = _resolve_baselines(baselines, quick=protocol.quick)
     if baseline_names:
         from spectra_zoo.evaluation.baselines import run_baselines
 
@@ -656,6 +656,7 @@ def compare(
                                                   else "stratified 25 % hold-out"),
         "seeds": seeds,
         "quick": bool(protocol.quick),
+        "quick_reductions": protocol.quick_reductions() if protocol.quick else "",
         "num_classes": num_classes,
         "arch_kwargs": arch_kwargs,
         "baselines": baseline_names,

@@ -163,6 +163,16 @@ class Protocol:
         n = max(1, int(math.ceil(epochs * self.scale)))
         return min(n, quick_cap) if self.quick else n
 
+    def quick_reductions(self) -> str:
+        """What ``quick`` reduces, in words, for the report (an empty string when not quick)."""
+        if not self.quick:
+            return ""
+        return "; ".join(self._quick_reductions() + [
+            "the default baselines are the scikit-learn ones only (no MiniRocket / MultiRocket-Hydra)"])
+
+    def _quick_reductions(self) -> List[str]:
+        return []
+
     def settings(self) -> Dict[str, Any]:
         """The protocol's settings as a JSON-friendly dict (for reports)."""
         out = {"protocol": self.name}
@@ -409,6 +419,9 @@ class ModernProtocol(Protocol):
             epochs = -(-epochs // chunk) * chunk  # whole fit chunks (see plan)
         return min(epochs, self.quick_epochs) if self.quick else epochs
 
+    def _quick_reductions(self):
+        return [f"at most {self.quick_epochs} epochs per model (no minimum of {self.min_steps} optimiser steps)"]
+
     def normalization_layer(self, x):
         """The fitted input-normalisation layer for training spectra ``x`` (or ``None``)."""
         from spectra_zoo.data.preprocessing import make_normalizer
@@ -616,6 +629,13 @@ class PaperProtocol(Protocol):
             if value is not None and (not isinstance(value, (int, np.integer)) or value < 0 or
                                       (key == "epochs" and value < 1)):
                 raise ProtocolError(f"{key} must be a non-negative integer or None, got {value!r}.")
+
+    def _quick_reductions(self):
+        rows = 31 * (self.n_sim_for(None) + 1)
+        return [f"N_sim at most 5 noisy copies ({rows} training rows instead of 1,581; binned FCNN: at most 5 "
+                "copies of its 4 curves)",
+                f"binned FCNN at most 20 full-batch iterations (paper: up to {self.binned_max_iterations})",
+                "every other model its paper epochs"]
 
     def model_mode(self, name, ordered):
         # the paper protocol always uses the sequence layouts

@@ -391,3 +391,13 @@ def test_rocket_baselines_run_in_a_child_and_beat_chance(data, monkeypatch):
     for res in results:  # what the children imported: torch (aeon brings it), never TensorFlow or spectra_zoo
         assert "torch" in res["imported"] and "tensorflow" not in res["imported"]
         assert "spectra_zoo" not in res["imported"]
+
+
+def test_quick_comparisons_default_to_the_scikit_learn_baselines():
+    from spectra_zoo.evaluation.baselines import QUICK_BASELINES
+    from spectra_zoo.evaluation.harness import _resolve_baselines
+
+    assert _resolve_baselines("default") == list(DEFAULT_BASELINES)
+    assert _resolve_baselines(True, quick=True) == list(QUICK_BASELINES) == ["logreg_snv", "plsda_snv"]
+    assert _resolve_baselines(["minirocket"], quick=True) == ["minirocket"]  # asked for by name: kept
+

@@ -126,6 +126,13 @@ def test_scale_and_quick_reduce_epochs_and_rows():
     assert ModernProtocol(epochs=40, quick=True, quick_epochs=3).epochs_for(100, 16) == 3
 
 
+def test_quick_reductions_name_what_quick_changes():
+    assert PaperProtocol().quick_reductions() == "" and ModernProtocol().quick_reductions() == ""
+    text = PaperProtocol(quick=True).quick_reductions()
+    assert "186 training rows instead of 1,581" in text and "at most 20 full-batch iterations" in text
+    assert "at most 7 epochs" in ModernProtocol(quick=True, quick_epochs=7).quick_reductions()
+
+
 def test_modern_default_schedule_reaches_min_steps_within_bounds():
     p = ModernProtocol()
     assert p.epochs is None and p.min_steps == 1500

@@ -92,3 +92,16 @@ def test_refuses_to_overwrite_non_empty_folder(tmp_path):
     _result().save(tmp_path / "empty", figures=False)
     with pytest.raises(NotADirectoryError):
         check_output_dir(out / "notes.txt")
+
+
+def test_quick_report_says_what_was_reduced(tmp_path):
+    from spectra_zoo.evaluation.protocols import PaperProtocol
+
+    result = _result(models=("cnn",))
+    result.save(tmp_path / "full", figures=False)
+    assert "reduced for speed" not in (tmp_path / "full" / "report.md").read_text()
+    result.settings["quick_reductions"] = PaperProtocol(quick=True).quick_reductions()
+    result.save(tmp_path / "quick", figures=False)
+    text = (tmp_path / "quick" / "report.md").read_text()
+    assert "Quick first look, reduced for speed: N_sim at most 5 noisy copies (186 training rows" in text
+    assert "no MiniRocket / MultiRocket-Hydra" in text
