@@ -72,6 +72,17 @@ def _check_out(out, overwrite):
     return out
 
 
+def _load_model(path):
+    """``keras.models.load_model`` with a one-line error naming the file when it fails."""
+    import keras  # importing spectra_zoo (this package) registered its classes with Keras
+
+    try:
+        return keras.models.load_model(path)
+    except Exception as exc:  # noqa: BLE001 - Keras raises TypeError/ValueError/OSError with 30 kB messages
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise CLIError(f"cannot load the model {path}: {type(exc).__name__}: {first}") from exc
+
+
 def _labels_or_fail(dataset, what):
     if dataset.labels is None:
         raise CLIError(f"{what} needs labelled spectra, but {dataset.name or 'the data'} has no labels "
@@ -213,9 +224,7 @@ def cmd_train(args):
 
 
 def cmd_evaluate(args):
-    import keras
-
-    import spectra_zoo  # noqa: F401  (registers the custom layers for load_model)
+    import spectra_zoo
     from spectra_zoo.evaluation import evaluate_model
 
     path = Path(args.model)
@@ -223,7 +232,7 @@ def cmd_evaluate(args):
         raise CLIError(f"{path} is not a .keras model file (write one with `spectra-zoo train` or model.save).")
     if args.out:
         out = _check_out(args.out, args.overwrite)
-    model = keras.models.load_model(path)
+    model = _load_model(path)
     dataset = load_data(args.data, args)
     _labels_or_fail(dataset, "evaluate")
     length = model.inputs[0].shape[-1]
@@ -298,15 +307,13 @@ def cmd_pretrain(args):
 
 
 def cmd_export(args):
-    import keras
-
     import spectra_zoo
 
     source = args.model
     if Path(source).is_file():
         if not source.endswith(".keras"):
             raise CLIError(f"{source} is not a .keras model file.")
-        model = keras.models.load_model(source)
+        model = _load_model(source)
     elif source in spectra_zoo.list_pretrained():
         model = spectra_zoo.load_encoder(source)
     else:
