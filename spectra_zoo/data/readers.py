@@ -45,6 +45,25 @@ MAX_AUTO_POINTS = 20000
 
 _NAN_TOKENS = {"nan", "+nan", "-nan", "na", "n/a", "null"}
 
+#: Windows C runtime spellings of infinity and NaN (``1.#INF``, ``-1.#IND``, ``1.#QNAN``).
+_MSVC_SPECIAL = re.compile(r"\d\.#(?:INF|IND|QNAN|SNAN)", re.IGNORECASE)
+
+#: Lines read back when checking that a file without a final line break is complete.
+_TAIL_LINES = 50
+
+
+def _comment_pattern(comments):
+    """Regex of a comment: the marker at the start of a line or after whitespace, to the end.
+
+    A marker glued to a number is part of the number (``1.#INF``), never a comment, so
+    such a value is refused as text instead of being cut to ``1.``.
+    """
+    return re.compile(r"(?:^|(?<=\s))" + re.escape(comments) + r".*$", re.DOTALL)
+
+
+def _strip_comment(line: str, comments) -> str:
+    return _comment_pattern(comments).sub("", line) if comments else line
+
 
 class SpectraFileError(SpectraInputError):
     """A file (or a folder) could not be read as spectra.
@@ -167,8 +186,7 @@ def _fixed_width_fix(raw: pd.Series, tokens: pd.DataFrame, short_rows: np.ndarra
 def _first_data_line(lines, comments, need):
     """Index of the first line with >= ``need`` numeric tokens (scans the header only)."""
     for i, line in enumerate(lines):
-        if comments:
-            line = line.partition(comments)[0]
+        line = _strip_comment(line, comments)
         tokens = [t for t in re.split(r"[\s,;]+", line.strip()) if t]
         if len(tokens) < need:
             if tokens and not _is_number(tokens[0]):
@@ -191,6 +209,8 @@ def _is_number(token: str) -> bool:
 
 def _parse_fast(text, skip_header, comments, delimiter, need):
     """Parse a clean file with the pandas C parser; ``None`` when anything looks off."""
+    if comments and re.search(r"[^\s]" + re.escape(comments), text):
+        return None  # a marker inside a token (1.#INF) or a comment glued to a value: careful path
     lines = _split_lines(text)
     start = skip_header if skip_header is not None else _first_data_line(lines, comments, need)
     if start is None or start >= len(lines):
@@ -256,6 +276,7 @@ def read_spectrum_file(path, skip_header=None, comments="#", delimiter=None, col
     if skip_header is not None and int(skip_header) < 0:
         raise SpectraInputError(f"skip_header must be >= 0; got {skip_header}.")
     text = _read_text(path)
+    _check_last_line(path, text, comments, delimiter)
     fast = _parse_fast(text, skip_header, comments, delimiter, need)
     if fast is not None:
         axis, intensity = fast[:, ax_col], fast[:, y_col]
@@ -268,18 +289,70 @@ def read_spectrum_file(path, skip_header=None, comments="#", delimiter=None, col
     return _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, need)
 
 
+def _decimals(token: str) -> int:
+    """Digits after the decimal point (-1: no point); exponents and odd tokens give -2."""
+    if "e" in token.lower() or not re.fullmatch(r"[-+]?\d*\.?\d*", token):
+        return -2
+    head, dot, tail = token.partition(".")
+    return len(tail) if dot else -1
+
+
+def _check_last_line(path, text: str, comments, delimiter):
+    """Refuse a file whose last line looks cut short (an interrupted copy or download).
+
+    Only files that do not end with a line break are checked. The last data line is
+    compared with the data lines before it (at most ``_TAIL_LINES``): when they all have
+    the same number of columns and, column by column, the same number of decimals, a last
+    line with fewer columns or other decimals (``3992.000`` cut to ``399``) is refused.
+    Integers cut short (``3992`` -> ``399``) cannot be told from smaller integers.
+    """
+    if not text or text[-1] in "\r\n":
+        return
+    tail = _split_lines(text[-200 * _TAIL_LINES:])
+    if len(text) > 200 * _TAIL_LINES:
+        tail = tail[1:]  # the first piece may start mid-line
+    split = re.compile(r"[\s,;]+" if delimiter is None else re.escape(delimiter))
+    rows = [r for r in ([t for t in split.split(_strip_comment(ln, comments).strip()) if t] for ln in tail) if r]
+    if not tail or not _strip_comment(tail[-1], comments).strip() or len(rows) < 3:
+        return
+    last, before = rows[-1], rows[-_TAIL_LINES - 1:-1]
+    widths = {len(r) for r in before}
+    if len(widths) != 1:
+        return
+    width = widths.pop()
+    problem = None
+    if len(last) != width:
+        problem = f"it has {len(last)} column(s) where the lines before it have {width}"
+    else:
+        for j, token in enumerate(last):
+            usual = {_decimals(r[j]) for r in before}
+            if len(usual) == 1 and -2 not in usual and _decimals(token) != next(iter(usual)):
+                want = next(iter(usual))
+                problem = (f"its value {token!r} in column {j} has "
+                           f"{'no decimal point' if _decimals(token) < 0 else f'{_decimals(token)} decimal(s)'}"
+                           f" where the lines before it have {'none' if want < 0 else want}")
+                break
+    if problem:
+        raise SpectraFileError(
+            f"looks truncated: the file does not end with a line break and {problem}. "
+            "Copy the file again (an interrupted transfer?) or delete the incomplete last line",
+            path, len(_split_lines(text)),
+        )
+
+
 def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, need):
     lines = pd.Series(_split_lines(text), dtype=object)
     lines.index = np.arange(1, len(lines) + 1)  # 1-based line numbers
     if len(lines) == 0 or not lines.str.strip().any():
         raise SpectraFileError("is empty (no data lines)", path)
+    comment_re = _comment_pattern(comments) if comments else None
 
     if skip_header is not None:
         skip_header = int(skip_header)
         lines = lines.iloc[skip_header:]
         if lines.empty or not lines.str.strip().any():
             raise SpectraFileError(f"has no data lines after the {skip_header} header lines", path)
-    body = lines.str.partition(comments)[0] if comments else lines
+    body = lines.str.replace(comment_re, "", regex=True) if comments else lines
     raw = body.str.rstrip()
     stripped = raw.str.strip()
     raw = raw[stripped != ""]
@@ -290,6 +363,21 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
             path,
         )
 
+    if delimiter is None:
+        # "4,729.0" in a whitespace-separated file: a thousands separator (or a decimal comma
+        # beside decimal points). Splitting it at the comma would read 4; refuse instead.
+        ambiguous = (
+            stripped.str.contains(r"[^\s,;]\s+[^\s,;]") & stripped.str.contains(r"\d,\d")
+            & stripped.str.contains(".", regex=False)
+        ).to_numpy()
+        if ambiguous.any():
+            i = int(np.argmax(ambiguous))
+            raise SpectraFileError(
+                f"ambiguous number in {stripped.iloc[i][:60]!r}: a comma inside a whitespace-separated "
+                "column beside decimal points (a thousands separator such as 4,729.0?). Write plain "
+                "numbers (4729.0); spectra_zoo does not guess number formats",
+                path, int(stripped.index[i]),
+            )
     # Decimal commas ("1,5;3,2" or "1,5\t3,2"): use ';'/whitespace as the separator.
     if delimiter is None:
         first = stripped.iloc[min(len(stripped) - 1, len(stripped) // 2)]
@@ -343,6 +431,16 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
                 msg = f"has {int(n_tok[i])} column(s) where {need} are needed: {stripped.iloc[i][:60]!r}"
             raise SpectraFileError(msg, path, int(stripped.index[i]))
         tokens = fixed
+        n_tok = np.where(short, need, n_tok)
+    if n_tok.size and (n_tok != n_tok[0]).any():
+        counts, freq = np.unique(n_tok, return_counts=True)
+        usual = int(counts[np.argmax(freq)])
+        i = int(np.argmax(n_tok != usual))
+        raise SpectraFileError(
+            f"has {int(n_tok[i])} columns on this line where the other lines have {usual}: "
+            f"{stripped.iloc[i][:60]!r} (a thousands separator written as a space, or a damaged line?)",
+            path, int(stripped.index[i]),
+        )
 
     values = []
     for c in (ax_col, y_col):
@@ -350,8 +448,11 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
         vals, bad = _to_numbers(col)
         if bad.any():
             i = int(np.argmax(bad))
+            hint = ""
+            if _MSVC_SPECIAL.search(str(col.iloc[i])):
+                hint = " (a Windows spelling of infinity or NaN: the value is missing)"
             raise SpectraFileError(
-                f"text {col.iloc[i]!r} in numeric column {c} (line: {stripped.iloc[i][:60]!r})",
+                f"text {col.iloc[i]!r} in numeric column {c}{hint} (line: {stripped.iloc[i][:60]!r})",
                 path,
                 int(stripped.index[i]),
             )
