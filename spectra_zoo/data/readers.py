@@ -242,7 +242,13 @@ def read_spectrum_file(path, skip_header=None, comments="#", delimiter=None, col
     """Read one spectrum from a two-(or more-)column text file (.xy, .dat, .txt, .chi).
 
     Lines starting with ``comments`` (pyFAI writes a ``#`` header) and blank lines are
-    ignored, as is anything after ``comments`` on a data line. With ``skip_header=None``
+    ignored, as is anything after ``comments`` following whitespace on a data line (a
+    marker glued to a number, as in the Windows ``1.#INF``, is part of the number and
+    refused as text). Numbers must be plain: a thousands separator (``4,729.0``,
+    ``4 729``) is refused, never split into two columns; every data line must have the
+    same number of columns. A file that does not end with a line break and whose last
+    line has fewer columns or other decimals than the lines before it is refused as
+    truncated. With ``skip_header=None``
     non-numeric lines at the top (column titles, instrument headers) are skipped; an int
     skips exactly that many lines (25 for the European XFEL files of SEED_SPEC 1.1).
     Separators are detected: whitespace, tabs, commas or semicolons. Fixed-width files
@@ -520,8 +526,8 @@ def _assemble(records, axis=None, axis_range=None, n_points=None, step=None, on_
             raise SpectraInputError(f"axis_range must be (lo, hi) with lo < hi; got {axis_range!r}.")
         grid = None
     else:
-        lo, hi = float(starts.max()), float(ends.min())
         grid = None
+        lo, hi = _automatic_range(records, starts, ends, on_uncovered, where)
         if not lo < hi:
             listing = "; ".join(f"{r[0]} ({r[1][0]:g} to {r[1][-1]:g})" for r in records)
             raise SpectraFileError(
@@ -579,6 +585,33 @@ def _assemble(records, axis=None, axis_range=None, n_points=None, step=None, on_
     return grid, matrix, kept, notes
 
 
+def _automatic_range(records, starts, ends, on_uncovered, where):
+    """The overlap of the records, refusing (or leaving out) those that would narrow it.
+
+    Most records cover at least ``median(starts)`` to ``median(ends)``; a record starting
+    later or ending earlier than that by more than its own step would shrink the grid of
+    all the others (one truncated file turned 10-50 degrees into 13.75-14.4). With
+    ``on_uncovered="raise"`` those records are named in the error; with ``"drop"`` the
+    range is the overlap of the others and the coverage check drops (and names) them.
+    """
+    if not starts.max() < ends.min():
+        return float(starts.max()), float(ends.min())  # no overlap at all: the caller says so
+    typical_lo, typical_hi = float(np.median(starts)), float(np.median(ends))
+    slack = np.array([max(_axis_tolerance(r[1]), float(np.median(np.diff(r[1])))) for r in records])
+    narrowing = (starts > typical_lo + slack) | (ends < typical_hi - slack)
+    if not narrowing.any():
+        return float(starts.max()), float(ends.min())
+    listing = "; ".join(f"{records[i][0]} ({starts[i]:g} to {ends[i]:g})" for i in np.flatnonzero(narrowing))
+    if on_uncovered == "raise" or narrowing.all():
+        raise SpectraFileError(
+            f"{int(narrowing.sum())} of {len(records)} {where} would narrow the common axis range to "
+            f"{starts.max():g} to {ends.min():g} (most {where} cover {typical_lo:g} to {typical_hi:g}): "
+            f"{listing}. Pass axis_range=(lo, hi) to choose the range, or on_uncovered='drop' to leave "
+            f"them out."
+        )
+    return float(starts[~narrowing].max()), float(ends[~narrowing].min())
+
+
 # ---------------------------------------------------------------------------- folders
 def _spectrum_files(folder: Path, pattern, recursive: bool):
     if pattern is not None:
@@ -615,6 +648,10 @@ def load_folder(path, pattern=None, labels="auto", axis=None, axis_range=None, n
     Values are never padded or extrapolated: files that do not cover the grid raise one
     error listing them all with their ranges (``on_uncovered="raise"``), or are dropped
     with a warning that lists them (``"drop"``, also recorded in ``preprocessing``).
+    Without ``axis`` and ``axis_range`` the same holds for files that would narrow the
+    overlap: a file starting later or ending earlier (by more than its step) than the
+    median file is named in the error, or dropped with a warning under ``"drop"``.
+    Sub-folders without spectrum files beside class sub-folders are named in a warning.
 
     Args:
         path: The folder (read only; nothing is written).
@@ -659,13 +696,23 @@ def load_folder(path, pattern=None, labels="auto", axis=None, axis_range=None, n
         raise SpectraInputError(f"labels must be 'auto', 'folders', None or a sequence; got {labels!r}.")
     class_dirs = []
     if mode in ("auto", "folders"):
-        class_dirs = sorted(
-            d for d in folder.iterdir()
-            if d.is_dir() and not d.name.startswith(".") and _spectrum_files(d, pattern, recursive)
-        )
+        sub_dirs = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+        class_dirs = [d for d in sub_dirs if _spectrum_files(d, pattern, recursive)]
         if mode == "folders" and not class_dirs:
             raise SpectraFileError(
                 f"has no class sub-folders containing spectrum files ({looked_for})", folder
+            )
+        empty = [d for d in sub_dirs if d not in class_dirs]
+        if class_dirs and empty:  # every folder found is a class or is named here
+            nested = [d.name for d in empty if not recursive and _spectrum_files(d, pattern, True)]
+            warnings.warn(
+                f"{folder}: {len(empty)} sub-folder(s) hold no spectrum files ({looked_for}) and are not "
+                f"classes: {', '.join(d.name for d in empty)}"
+                + (f"; {', '.join(nested)} hold(s) them in nested folders (pass recursive=True to read "
+                   "those)" if nested else "")
+                + f". The classes are {', '.join(d.name for d in class_dirs)} (labels 0 to {len(class_dirs) - 1}).",
+                UserWarning,
+                stacklevel=2,
             )
 
     class_names, file_labels = None, None
@@ -764,7 +811,9 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
     Layouts:
 
     * ``"rows"``: one spectrum per row; the header row holds the axis values; extra
-      non-numeric header columns are metadata, ``label_column`` holds the labels.
+      non-numeric header columns are metadata, ``label_column`` holds the labels. A file
+      whose first line is two numbers has no header: it is read as one two-column
+      spectrum (axis, intensity) with :func:`read_spectrum_file`.
     * ``"columns"``: first column = axis, every other column one spectrum (header = names,
       kept as ``metadata["source"]``).
     * ``"long"``: one point per row with columns ``id_column``, ``axis_column``,
@@ -790,7 +839,7 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
 
     Raises:
         SpectraFileError: text in numeric cells (file + line), missing columns, bad
-            axis.
+            axis, empty or NaN label cells (their lines are listed).
 
     Example:
         >>> from spectra_zoo.data import load_csv
@@ -837,6 +886,13 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
                 ) from None
         raise SpectraFileError(f"cannot be parsed as CSV: {exc}", path) from exc
     names = ["" if pd.isna(c) else str(c).strip() for c in df.iloc[0]]
+    if layout == "rows" and axis is None and label_column is None and len(names) == 2 and all(
+        _is_number(c) for c in names
+    ):
+        # Two numbers on the first line: a headerless two-column spectrum (axis, intensity),
+        # not a table of 2-point spectra with the first spectrum as its header.
+        ax, y = read_spectrum_file(path, comments=comments, delimiter=None if sep == r"\s+" else sep)
+        return _single_spectrum(path, ax, y, axis_unit, name)
     duplicated = sorted({c for c in names if names.count(c) > 1})
     if duplicated:
         raise SpectraFileError(f"header repeats column name(s) {duplicated}", path, skip + 1)
@@ -859,6 +915,15 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
         if label_column not in df.columns:
             raise SpectraFileError(f"has no label column {label_column!r}; columns: {list(df.columns)[:10]}", path)
         lab = df[label_column].str.strip().reset_index(drop=True)
+        missing = (lab.isna() | lab.eq("") | lab.str.casefold().isin(_NAN_TOKENS)).to_numpy()
+        if missing.any():
+            rows = lines_of[missing]
+            raise SpectraFileError(
+                f"label column {label_column!r} is empty or NaN on {missing.sum()} line(s): lines "
+                + ", ".join(str(int(r)) for r in rows[:20]) + (" ..." if rows.size > 20 else "")
+                + ". Fill in the labels or remove those rows",
+                path,
+            )
         as_num = pd.to_numeric(lab, errors="coerce")
         labels = as_num.to_numpy() if as_num.notna().all() else lab.to_numpy(dtype=str)
 
@@ -1128,6 +1193,15 @@ def load_npz(path, name=None) -> SpectraSet:
 
 
 # ---------------------------------------------------------------------------- one entry point
+def _single_spectrum(path: Path, axis, intensity, axis_unit="2theta_deg", name=None) -> SpectraSet:
+    """A one-spectrum SpectraSet of a two-column file."""
+    return SpectraSet(
+        axis=axis, intensities=intensity[None, :], axis_unit=axis_unit, order=np.array([0]),
+        metadata=pd.DataFrame({"source": [path.name]}), name=name or path.stem,
+        preprocessing=f"read {path.name}",
+    )
+
+
 _H5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".nxs", ".nx5")
 
 
@@ -1177,10 +1251,7 @@ def load(source, **kwargs) -> SpectraSet:
         if kwargs:
             raise SpectraInputError(f"unexpected arguments for a single spectrum file: {sorted(kwargs)}")
         ax, y = read_spectrum_file(p, **read_args)
-        return SpectraSet(
-            axis=ax, intensities=y[None, :], axis_unit=axis_unit, order=np.array([0]),
-            metadata=pd.DataFrame({"source": [p.name]}), name=p.stem, preprocessing=f"read {p.name}",
-        )
+        return _single_spectrum(p, ax, y, axis_unit)
     m = re.match(r"^(.*?\.(?:h5|hdf5|hdf|nxs|nx5)):(/.*)$", text, flags=re.IGNORECASE)
     if m and Path(m.group(1)).is_file():
         return load_hdf5(m.group(1), dataset=m.group(2), **kwargs)
