@@ -22,11 +22,12 @@ folder) print one line and exit with status 2; no traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import sys
 from pathlib import Path
+
+from spectra_zoo._io import atomic_write, write_json
 
 EXIT_USAGE = 2
 
@@ -90,9 +91,13 @@ def _labels_or_fail(dataset, what):
 
 
 def _write_json(path, obj):
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, indent=2, default=_json_default)
-        fh.write("\n")
+    write_json(path, obj, default=_json_default)
+
+
+def _save_model(model, path):
+    """``model.save`` under a temporary name, renamed into place when complete."""
+    with atomic_write(path) as tmp:
+        model.save(tmp)
 
 
 def _json_default(obj):
@@ -217,7 +222,7 @@ def cmd_train(args):
                      progress=True, command=_command_line(), keep_models=True, callbacks=[_step_progress()])
     result.save(out, overwrite=args.overwrite, figures=not args.no_figures)
     model = result.models[args.model]
-    model.save(out / "model.keras")
+    _save_model(model, out / "model.keras")
     print(result.to_markdown())
     print(f"\nmodel saved to {out / 'model.keras'}; report in {out / 'report.md'}")
     return 0
@@ -290,7 +295,7 @@ def cmd_pretrain(args):
                                       batch_size=args.batch_size, seed=args.seed, verbose=1 if args.verbose else 0,
                                       callbacks=[_step_progress()])
     out.mkdir(parents=True, exist_ok=True)
-    model.encoder.save(out / "encoder.keras")
+    _save_model(model.encoder, out / "encoder.keras")
     summary = {"encoder": args.encoder, "variant": args.variant, "epochs": epochs, "data": str(args.data),
                "n_pretraining_spectra": int(len(x_tr)), "normalisation": "per spectrum min-max to [-1, 1]",
                "final_losses": history_summary(history, last=1), "command": _command_line()}
