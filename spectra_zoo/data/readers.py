@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import warnings
 from pathlib import Path
 from typing import Optional
@@ -42,6 +43,13 @@ SPECTRUM_EXTENSIONS = (".xy", ".xye", ".dat", ".txt", ".chi", ".asc")
 
 #: Upper bound on the number of points of an automatically chosen common grid.
 MAX_AUTO_POINTS = 20000
+
+#: Upper bound on the points of any common grid (``n_points``, ``step`` or ``axis``): one
+#: spectrum on it takes 8 bytes per point; beyond this the grid is refused with its size.
+MAX_GRID_POINTS = 2_000_000
+
+#: Most columns a line of a spectrum file may have (axis, intensity, error, ...).
+MAX_COLUMNS = 1000
 
 _NAN_TOKENS = {"nan", "+nan", "-nan", "na", "n/a", "null"}
 
@@ -100,11 +108,27 @@ def natural_sort_key(text: str):
 
 
 # ---------------------------------------------------------------------------- text files
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISCHR, "character device"),
+                  (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"))
+
+
+def _refuse_special(path: Path, mode: int):
+    """Raise unless ``mode`` is a regular file: a FIFO or a device would block or never end."""
+    if stat.S_ISDIR(mode):
+        raise SpectraFileError("is a folder, not a spectrum file (use load_folder)", path)
+    if not stat.S_ISREG(mode):
+        kind = next((k for test, k in _SPECIAL_KINDS if test(mode)), "special file")
+        raise SpectraFileError(f"is a {kind}, not a regular file; spectra are read from regular files only",
+                               path)
+
+
 def _read_text(path: Path) -> str:
     try:
-        raw = path.read_bytes()
-    except IsADirectoryError as exc:
-        raise SpectraFileError("is a folder, not a spectrum file (use load_folder)", path) from exc
+        _refuse_special(path, os.stat(path).st_mode)  # before opening: opening a FIFO blocks
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            _refuse_special(path, os.fstat(fh.fileno()).st_mode)  # swapped in since the stat
+            raw = fh.read()
     except OSError as exc:
         raise SpectraFileError(f"cannot be read: {exc.strerror or exc}", path) from exc
     if b"\x00" in raw:
@@ -219,6 +243,8 @@ def _parse_fast(text, skip_header, comments, delimiter, need):
         (ln for ln in lines[start:] if ln.strip() and not (comments and ln.lstrip().startswith(comments))),
         "",
     )
+    if len(probe) > 2 * MAX_COLUMNS:
+        return None  # a very wide line: the careful path refuses it with its line number
     if delimiter is None:
         if ";" in probe or ("," in probe and re.search(r"\d,\d+\s", probe + " ") and "\t" in probe):
             return None  # decimal commas or mixed separators: careful path
@@ -233,9 +259,29 @@ def _parse_fast(text, skip_header, comments, delimiter, need):
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
         return None
     values = frame.to_numpy(dtype=np.float64)
-    if values.ndim != 2 or values.shape[1] < need or values.shape[0] < 2 or not np.isfinite(values).all():
+    if values.ndim != 2 or values.shape[1] < need or values.shape[0] < 2:
         return None
+    finite = np.isfinite(values)
+    if not finite.all():
+        row = int(np.argmax(~finite.all(axis=1)))
+        number, line = _data_line(lines, start, row, comments)
+        if len([t for t in re.split(r"[\s,;]+" if delimiter is None else re.escape(delimiter), line.strip())
+                if t]) == values.shape[1]:
+            return number, line  # a NaN or infinity written as such: refused by the caller
+        return None  # a short row (or touching fixed-width columns): the careful path explains
     return values
+
+
+def _data_line(lines, start, row, comments):
+    """1-based number and text of data row ``row`` (blank and comment lines skipped) after ``start``."""
+    k = -1
+    for i in range(start, len(lines)):  # error path only
+        ln = lines[i]
+        if ln.strip() and not (comments and ln.lstrip().startswith(comments)):
+            k += 1
+            if k == row:
+                return i + 1, ln
+    raise AssertionError("row beyond the data lines")  # pragma: no cover
 
 
 def read_spectrum_file(path, skip_header=None, comments="#", delimiter=None, columns=(0, 1)):
@@ -284,6 +330,9 @@ def read_spectrum_file(path, skip_header=None, comments="#", delimiter=None, col
     text = _read_text(path)
     _check_last_line(path, text, comments, delimiter)
     fast = _parse_fast(text, skip_header, comments, delimiter, need)
+    if isinstance(fast, tuple):
+        number, line = fast
+        raise SpectraFileError(f"NaN or infinite value: {line.strip()[:60]!r}", path, number)
     if fast is not None:
         axis, intensity = fast[:, ax_col], fast[:, y_col]
         step = np.diff(axis)
@@ -393,12 +442,22 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
             stripped = stripped.str.replace(",", ".", regex=False)
             raw = raw.str.replace(",", ".", regex=False)
 
+    long_lines = np.flatnonzero(stripped.str.len().to_numpy() > 2 * MAX_COLUMNS)
+    if long_lines.size:  # count the columns of the long lines only
+        sep = r"[\s,;]+" if delimiter is None else re.escape(delimiter)
+        widths = stripped.iloc[long_lines].str.count(sep).to_numpy() + 1
+        if (widths > MAX_COLUMNS).any():
+            i = int(long_lines[np.argmax(widths > MAX_COLUMNS)])
+            raise SpectraFileError(
+                f"has {int(widths.max()):,} columns on one line; a spectrum file has one point per line "
+                f"(axis, intensity, ...), at most {MAX_COLUMNS} columns",
+                path, int(stripped.index[i]),
+            )
     tokens = _split_tokens(stripped, delimiter)
     n_tok = tokens.notna().sum(axis=1).to_numpy()
-    has_text = np.zeros(len(tokens), dtype=bool)
-    for c in range(tokens.shape[1]):
-        _, bad = _to_numbers(tokens.iloc[:, c].astype(object).fillna("0"))
-        has_text |= bad
+    flat = pd.Series(tokens.to_numpy(dtype=object).ravel()).fillna("0")
+    _, bad = _to_numbers(flat)  # every token at once
+    has_text = bad.reshape(tokens.shape).any(axis=1)
     all_numeric = ~has_text  # no text token on the line
 
     if skip_header is None:
@@ -517,6 +576,8 @@ def _assemble(records, axis=None, axis_range=None, n_points=None, step=None, on_
 
     if axis is not None:
         grid = np.asarray(axis, dtype=np.float64)
+        if grid.size > MAX_GRID_POINTS:
+            raise SpectraInputError(f"axis has {grid.size:,} points; the limit is {MAX_GRID_POINTS:,}.")
         if grid.ndim != 1 or grid.size < 2 or not np.isfinite(grid).all() or (np.diff(grid) <= 0).any():
             raise SpectraInputError("axis must be a finite, strictly increasing 1-D array of >= 2 points.")
         lo, hi = float(grid[0]), float(grid[-1])
@@ -577,6 +638,12 @@ def _assemble(records, axis=None, axis_range=None, n_points=None, step=None, on_
         n_points = int(n_points)
         if n_points < 2:
             raise SpectraInputError(f"the common grid needs at least 2 points; got {n_points}.")
+        if n_points > MAX_GRID_POINTS:
+            raise SpectraInputError(
+                f"the common grid from {lo:g} to {hi:g} would need {n_points:,} points "
+                f"({n_points * 8 * len(kept) / 2**30:.3g} GiB for {len(kept)} spectra); the limit is "
+                f"{MAX_GRID_POINTS:,}. Choose a larger step or fewer points."
+            )
         grid = np.linspace(lo, hi, n_points)
     matrix = np.stack(
         [np.interp(grid, records[i][1], records[i][2]) for i in kept]  # per-file loop, vectorised inside
@@ -613,17 +680,40 @@ def _automatic_range(records, starts, ends, on_uncovered, where):
 
 
 # ---------------------------------------------------------------------------- folders
+def _listing(folder: Path):
+    """``folder.iterdir()`` as a list; an unreadable folder raises SpectraFileError naming it."""
+    try:
+        return list(folder.iterdir())
+    except OSError as exc:
+        raise SpectraFileError(f"cannot be listed: {exc.strerror or exc}", folder) from exc
+
+
 def _spectrum_files(folder: Path, pattern, recursive: bool):
+    """Spectrum files in ``folder`` (natural order), hidden entries left out.
+
+    Everything but folders is listed, so a FIFO or a device named like a spectrum is
+    refused by the reader (naming it) rather than skipped in silence.
+    """
     if pattern is not None:
-        found = folder.rglob(pattern) if recursive else folder.glob(pattern)
+        try:
+            found = list(folder.rglob(pattern) if recursive else folder.glob(pattern))
+        except OSError as exc:
+            raise SpectraFileError(f"cannot be listed: {exc.strerror or exc}", folder) from exc
     else:
-        found = (
-            p for p in (folder.rglob("*") if recursive else folder.iterdir())
-            if p.suffix.lower() in SPECTRUM_EXTENSIONS
-        )
+        found, todo = [], [folder]
+        while todo:  # breadth-first over the folders (only ``folder`` itself unless recursive)
+            here = todo.pop()
+            for p in _listing(here):
+                if p.name.startswith("."):
+                    continue
+                if p.is_dir():
+                    if recursive and not p.is_symlink():  # no loops through linked folders
+                        todo.append(p)
+                elif p.suffix.lower() in SPECTRUM_EXTENSIONS:
+                    found.append(p)
     files = [
         p for p in found
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        if not p.is_dir() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     ]
     return sorted(files, key=lambda p: natural_sort_key(p.relative_to(folder).as_posix()))
 
@@ -696,7 +786,7 @@ def load_folder(path, pattern=None, labels="auto", axis=None, axis_range=None, n
         raise SpectraInputError(f"labels must be 'auto', 'folders', None or a sequence; got {labels!r}.")
     class_dirs = []
     if mode in ("auto", "folders"):
-        sub_dirs = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+        sub_dirs = sorted(d for d in _listing(folder) if d.is_dir() and not d.name.startswith("."))
         class_dirs = [d for d in sub_dirs if _spectrum_files(d, pattern, recursive)]
         if mode == "folders" and not class_dirs:
             raise SpectraFileError(
@@ -846,8 +936,8 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
         >>> s = load_csv("spectra.csv", layout="rows", label_column="phase")  # doctest: +SKIP
     """
     path = Path(os.fspath(path))
-    if not path.is_file():
-        raise SpectraFileError("does not exist or is not a file", path)
+    if not path.exists():
+        raise SpectraFileError("does not exist", path)
     if layout not in ("rows", "columns", "long"):
         raise SpectraInputError(f"layout must be 'rows', 'columns' or 'long'; got {layout!r}.")
     unknown = set(grid_kwargs) - {"axis_range", "n_points", "step", "on_uncovered"}
@@ -1027,12 +1117,44 @@ def _h5_datasets(handle) -> list:
 
 
 def _h5_get(handle, key, path, what):
-    if key in handle and hasattr(handle[key], "shape"):
-        return handle[key][()]
+    import h5py
+
+    if key in handle:
+        try:
+            obj = handle[key]
+        except KeyError as exc:  # a soft or external link to nothing
+            link = handle.get(key, getlink=True)
+            target = (f"{link.filename}:{link.path}" if isinstance(link, h5py.ExternalLink)
+                      else getattr(link, "path", "?"))
+            raise SpectraFileError(f"{key!r} ({what}) is a broken link to {target}: {exc}", path) from exc
+        if isinstance(obj, h5py.Dataset):
+            _h5_check_stored(obj, key, path, what)
+            return obj[()]
     available = _h5_datasets(handle)
     raise SpectraFileError(
         f"has no dataset {key!r} for {what}; available datasets: {', '.join(available) or 'none'}", path
     )
+
+
+def _h5_check_stored(dset, key, path, what):
+    """Refuse datasets whose values are not in the file: h5py would return fill values."""
+    if dset.size == 0:
+        raise SpectraFileError(f"dataset {key!r} ({what}) has no spectra: shape {dset.shape}", path)
+    if dset.is_virtual:
+        folder = Path(dset.file.filename).parent
+        missing = sorted({vs.file_name for vs in dset.virtual_sources()
+                          if vs.file_name != "." and not (folder / vs.file_name).is_file()
+                          and not Path(vs.file_name).is_file()})
+        if missing:
+            raise SpectraFileError(
+                f"virtual dataset {key!r} ({what}) maps source file(s) that do not exist: {', '.join(missing)}; "
+                "h5py would return fill values for them", path,
+            )
+    elif dset.external is None and dset.id.get_storage_size() == 0:
+        raise SpectraFileError(
+            f"dataset {key!r} ({what}) was created but never written (no values stored; h5py would "
+            "return its fill value)", path,
+        )
 
 
 def load_hdf5(path, dataset, axis=None, labels=None, class_names=None, axis_unit=None,
@@ -1234,6 +1356,8 @@ def load(source, **kwargs) -> SpectraSet:
     p = Path(text)
     if p.is_dir():
         return load_folder(p, **kwargs)
+    if p.exists() and not p.is_file():
+        _refuse_special(p, p.stat().st_mode)
     if p.is_file():
         suffix = p.suffix.lower()
         if suffix == ".csv":
