@@ -223,6 +223,18 @@ def _first_data_line(lines, comments, need):
     return None
 
 
+def _looks_damaged(tokens, width: int) -> bool:
+    """A header candidate that is a data line with one damaged number (``8.6400x 349.000``).
+
+    Column titles and instrument headers (``2theta intensity``, ``Wavelength 1.5406``) have
+    no token that mixes digits with one odd character among numbers.
+    """
+    if len(tokens) != width:
+        return False
+    odd = [t for t in tokens if not _is_number(t)]
+    return len(odd) == 1 and sum(c.isdigit() for c in odd[0]) >= 1 and len(re.sub(r"[\d.+\-eE]", "", odd[0])) <= 2
+
+
 def _is_number(token: str) -> bool:
     try:
         float(token)
@@ -239,6 +251,13 @@ def _parse_fast(text, skip_header, comments, delimiter, need):
     start = skip_header if skip_header is not None else _first_data_line(lines, comments, need)
     if start is None or start >= len(lines):
         return None
+    if skip_header is None and start > 0:
+        before = next((ln for ln in reversed(lines[:start]) if _strip_comment(ln, comments).strip()), None)
+        first = [t for t in re.split(r"[\s,;]+", _strip_comment(lines[start], comments).strip()) if t]
+        if before is not None and _looks_damaged(
+            [t for t in re.split(r"[\s,;]+", _strip_comment(before, comments).strip()) if t], len(first)
+        ):
+            return None  # the careful path refuses the damaged first line
     probe = next(
         (ln for ln in lines[start:] if ln.strip() and not (comments and ln.lstrip().startswith(comments))),
         "",
@@ -358,8 +377,8 @@ def _check_last_line(path, text: str, comments, delimiter):
     Only files that do not end with a line break are checked. The last data line is
     compared with the data lines before it (at most ``_TAIL_LINES``): when they all have
     the same number of columns and, column by column, the same number of decimals, a last
-    line with fewer columns or other decimals (``3992.000`` cut to ``399``) is refused.
-    Integers cut short (``3992`` -> ``399``) cannot be told from smaller integers.
+    line with fewer columns or other decimals (``3992.000`` cut to ``399``) is refused, and
+    so is an integer with fewer digits than in every line before it (``1493`` cut to ``14``).
     """
     if not text or text[-1] in "\r\n":
         return
@@ -381,6 +400,13 @@ def _check_last_line(path, text: str, comments, delimiter):
     else:
         for j, token in enumerate(last):
             usual = {_decimals(r[j]) for r in before}
+            if usual == {-1} and _decimals(token) == -1:  # integers: fewer digits than every line before
+                fewest = min(sum(c.isdigit() for c in r[j]) for r in before)
+                if sum(c.isdigit() for c in token) < fewest:
+                    problem = (f"its value {token!r} in column {j} has fewer digits than any of the "
+                               f"{len(before)} lines before it (at least {fewest})")
+                    break
+                continue
             if len(usual) == 1 and -2 not in usual and _decimals(token) != next(iter(usual)):
                 want = next(iter(usual))
                 problem = (f"its value {token!r} in column {j} has "
@@ -457,7 +483,8 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
     n_tok = tokens.notna().sum(axis=1).to_numpy()
     flat = pd.Series(tokens.to_numpy(dtype=object).ravel()).fillna("0")
     _, bad = _to_numbers(flat)  # every token at once
-    has_text = bad.reshape(tokens.shape).any(axis=1)
+    bad = bad.reshape(tokens.shape)
+    has_text = bad.any(axis=1)
     all_numeric = ~has_text  # no text token on the line
 
     if skip_header is None:
@@ -476,6 +503,13 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
                 int(stripped.index[0]),
             )
         start = int(np.argmax(good))
+        if start > 0 and _looks_damaged([t for t in tokens.iloc[start - 1] if t is not None], int(n_tok[start])):
+            j = int(np.argmax(bad[start - 1]))
+            raise SpectraFileError(
+                f"text {tokens.iloc[start - 1, j]!r} in numeric column {j} of what looks like the first data "
+                f"line: {stripped.iloc[start - 1][:60]!r} (a damaged number, not a header)",
+                path, int(stripped.index[start - 1]),
+            )
         keep = slice(start, None)
         raw, stripped, tokens = raw.iloc[keep], stripped.iloc[keep], tokens.iloc[keep]
         n_tok, all_numeric = n_tok[keep], all_numeric[keep]
