@@ -123,6 +123,11 @@ def _refuse_special(path: Path, mode: int):
 
 
 def _read_text(path: Path) -> str:
+    return _read_text_and_encoding(path)[0]
+
+
+def _read_text_and_encoding(path: Path):
+    """The decoded text of a regular file and the codec that decoded it."""
     try:
         _refuse_special(path, os.stat(path).st_mode)  # before opening: opening a FIFO blocks
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -134,9 +139,9 @@ def _read_text(path: Path) -> str:
     if b"\x00" in raw:
         raise SpectraFileError("looks like a binary file (contains NUL bytes), not a text spectrum", path)
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), "utf-8-sig"
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        return raw.decode("latin-1"), "latin-1"
 
 
 def _split_lines(text: str) -> list:
@@ -243,11 +248,22 @@ def _is_number(token: str) -> bool:
     return True
 
 
-def _parse_fast(text, skip_header, comments, delimiter, need):
-    """Parse a clean file with the pandas C parser; ``None`` when anything looks off."""
+#: Characters at the top of a file searched for the first data line by the fast parser.
+_HEAD_CHARS = 1 << 20
+
+
+def _parse_fast(path, text, encoding, skip_header, comments, delimiter, need):
+    """Parse a clean file with the pandas C parser; ``None`` when anything looks off.
+
+    Only the head of the file is split into lines (to find the first data line); pandas
+    reads the file itself, so memory stays a small multiple of the file size. A NaN or
+    infinity written as such returns ``(line number, line)`` for the caller to refuse.
+    """
     if comments and re.search(r"[^\s]" + re.escape(comments), text):
         return None  # a marker inside a token (1.#INF) or a comment glued to a value: careful path
-    lines = _split_lines(text)
+    lines = _split_lines(text[:_HEAD_CHARS])
+    if len(text) > _HEAD_CHARS:
+        lines = lines[:-1]  # the last piece may end mid-line
     start = skip_header if skip_header is not None else _first_data_line(lines, comments, need)
     if start is None or start >= len(lines):
         return None
@@ -272,7 +288,7 @@ def _parse_fast(text, skip_header, comments, delimiter, need):
         sep = delimiter
     try:
         frame = pd.read_csv(
-            io.StringIO("\n".join(lines[start:])), sep=sep, header=None, comment=comments or None,
+            path, sep=sep, header=None, skiprows=start, comment=comments or None, encoding=encoding,
             skip_blank_lines=True, dtype=np.float64, engine="c", skipinitialspace=True,
         )
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
@@ -283,7 +299,7 @@ def _parse_fast(text, skip_header, comments, delimiter, need):
     finite = np.isfinite(values)
     if not finite.all():
         row = int(np.argmax(~finite.all(axis=1)))
-        number, line = _data_line(lines, start, row, comments)
+        number, line = _data_line(text, start, row, comments)
         if len([t for t in re.split(r"[\s,;]+" if delimiter is None else re.escape(delimiter), line.strip())
                 if t]) == values.shape[1]:
             return number, line  # a NaN or infinity written as such: refused by the caller
@@ -291,15 +307,25 @@ def _parse_fast(text, skip_header, comments, delimiter, need):
     return values
 
 
-def _data_line(lines, start, row, comments):
-    """1-based number and text of data row ``row`` (blank and comment lines skipped) after ``start``."""
-    k = -1
-    for i in range(start, len(lines)):  # error path only
-        ln = lines[i]
-        if ln.strip() and not (comments and ln.lstrip().startswith(comments)):
-            k += 1
-            if k == row:
-                return i + 1, ln
+def _data_line(text, start, row, comments):
+    """1-based number and text of data row ``row`` (blank and comment lines skipped) after line ``start``.
+
+    Walks the line breaks of ``text`` without splitting it (error path only).
+    """
+    k, begin = -1, 0
+    breaks = re.finditer(r"\r\n|\r|\n", text)
+    for i in range(len(text) + 1):
+        m = next(breaks, None)
+        end = m.start() if m else len(text)
+        if i >= start:
+            ln = text[begin:end]
+            if ln.strip() and not (comments and ln.lstrip().startswith(comments)):
+                k += 1
+                if k == row:
+                    return i + 1, ln
+        if m is None:
+            break
+        begin = m.end()
     raise AssertionError("row beyond the data lines")  # pragma: no cover
 
 
@@ -346,9 +372,9 @@ def read_spectrum_file(path, skip_header=None, comments="#", delimiter=None, col
     need = max(ax_col, y_col) + 1
     if skip_header is not None and int(skip_header) < 0:
         raise SpectraInputError(f"skip_header must be >= 0; got {skip_header}.")
-    text = _read_text(path)
+    text, encoding = _read_text_and_encoding(path)
     _check_last_line(path, text, comments, delimiter)
-    fast = _parse_fast(text, skip_header, comments, delimiter, need)
+    fast = _parse_fast(path, text, encoding, skip_header, comments, delimiter, need)
     if isinstance(fast, tuple):
         number, line = fast
         raise SpectraFileError(f"NaN or infinite value: {line.strip()[:60]!r}", path, number)
