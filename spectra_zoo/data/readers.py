@@ -127,7 +127,7 @@ def _read_text(path: Path) -> str:
 
 
 def _read_text_and_encoding(path: Path):
-    """The decoded text of a regular file and the codec that decoded it."""
+    """``(text, codec, raw bytes)`` of a regular file, read once."""
     try:
         _refuse_special(path, os.stat(path).st_mode)  # before opening: opening a FIFO blocks
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -139,9 +139,9 @@ def _read_text_and_encoding(path: Path):
     if b"\x00" in raw:
         raise SpectraFileError("looks like a binary file (contains NUL bytes), not a text spectrum", path)
     try:
-        return raw.decode("utf-8-sig"), "utf-8-sig"
+        return raw.decode("utf-8-sig"), "utf-8-sig", raw
     except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
+        return raw.decode("latin-1"), "latin-1", raw
 
 
 def _split_lines(text: str) -> list:
@@ -252,11 +252,13 @@ def _is_number(token: str) -> bool:
 _HEAD_CHARS = 1 << 20
 
 
-def _parse_fast(path, text, encoding, skip_header, comments, delimiter, need):
+def _parse_fast(raw, text, encoding, skip_header, comments, delimiter, need):
     """Parse a clean file with the pandas C parser; ``None`` when anything looks off.
 
     Only the head of the file is split into lines (to find the first data line); pandas
-    reads the file itself, so memory stays a small multiple of the file size. A NaN or
+    parses the bytes read once (``raw``, the same bytes as ``text``: a file being written
+    meanwhile cannot differ between the two), so memory stays a small multiple of the
+    file size. A NaN or
     infinity written as such returns ``(line number, line)`` for the caller to refuse.
     """
     if comments and re.search(r"[^\s]" + re.escape(comments), text):
@@ -288,7 +290,7 @@ def _parse_fast(path, text, encoding, skip_header, comments, delimiter, need):
         sep = delimiter
     try:
         frame = pd.read_csv(
-            path, sep=sep, header=None, skiprows=start, comment=comments or None, encoding=encoding,
+            io.BytesIO(raw), sep=sep, header=None, skiprows=start, comment=comments or None, encoding=encoding,
             skip_blank_lines=True, dtype=np.float64, engine="c", skipinitialspace=True,
         )
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
@@ -372,9 +374,10 @@ def read_spectrum_file(path, skip_header=None, comments="#", delimiter=None, col
     need = max(ax_col, y_col) + 1
     if skip_header is not None and int(skip_header) < 0:
         raise SpectraInputError(f"skip_header must be >= 0; got {skip_header}.")
-    text, encoding = _read_text_and_encoding(path)
+    text, encoding, raw = _read_text_and_encoding(path)
     _check_last_line(path, text, comments, delimiter)
-    fast = _parse_fast(path, text, encoding, skip_header, comments, delimiter, need)
+    fast = _parse_fast(raw, text, encoding, skip_header, comments, delimiter, need)
+    del raw
     if isinstance(fast, tuple):
         number, line = fast
         raise SpectraFileError(f"NaN or infinite value: {line.strip()[:60]!r}", path, number)
