@@ -49,3 +49,31 @@ def __getattr__(name):
         globals()[name] = module
         return module
     raise AttributeError(f"module 'spectra_zoo' has no attribute {name!r}")
+
+
+#: Modules whose import registers spectra_zoo's Keras classes (layers, ``SpectraModel``,
+#: SSL models, initialisers, optimisers, schedules) with ``keras.saving``.
+_KERAS_MODULES = ("initializers", "optimizers", "layers", "models", "ssl")
+
+
+def _register_keras_objects(_keras_module=None):
+    """Import every module that registers a Keras class, so ``keras.models.load_model`` finds it."""
+    import importlib
+
+    for name in _KERAS_MODULES:
+        importlib.import_module(f"spectra_zoo.{name}")
+
+
+def _install_keras_registration():
+    """Register the classes as soon as Keras is imported (at once when it already is).
+
+    ``import spectra_zoo`` stays light (no TensorFlow), yet a model written by spectra_zoo
+    loads with a plain ``keras.models.load_model`` in any process that imported spectra_zoo:
+    nobody can call ``load_model`` without importing Keras, and that import triggers the hook.
+    """
+    import wrapt
+
+    wrapt.register_post_import_hook(_register_keras_objects, "keras")
+
+
+_install_keras_registration()

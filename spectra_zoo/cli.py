@@ -22,11 +22,12 @@ folder) print one line and exit with status 2; no traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
 import sys
 from pathlib import Path
+
+from spectra_zoo._io import atomic_write, write_json
 
 EXIT_USAGE = 2
 
@@ -72,6 +73,17 @@ def _check_out(out, overwrite):
     return out
 
 
+def _load_model(path):
+    """``keras.models.load_model`` with a one-line error naming the file when it fails."""
+    import keras  # importing spectra_zoo (this package) registered its classes with Keras
+
+    try:
+        return keras.models.load_model(path)
+    except Exception as exc:  # noqa: BLE001 - Keras raises TypeError/ValueError/OSError with 30 kB messages
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise CLIError(f"cannot load the model {path}: {type(exc).__name__}: {first}") from exc
+
+
 def _labels_or_fail(dataset, what):
     if dataset.labels is None:
         raise CLIError(f"{what} needs labelled spectra, but {dataset.name or 'the data'} has no labels "
@@ -79,9 +91,13 @@ def _labels_or_fail(dataset, what):
 
 
 def _write_json(path, obj):
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, indent=2, default=_json_default)
-        fh.write("\n")
+    write_json(path, obj, default=_json_default)
+
+
+def _save_model(model, path):
+    """``model.save`` under a temporary name, renamed into place when complete."""
+    with atomic_write(path) as tmp:
+        model.save(tmp)
 
 
 def _json_default(obj):
@@ -206,16 +222,14 @@ def cmd_train(args):
                      progress=True, command=_command_line(), keep_models=True, callbacks=[_step_progress()])
     result.save(out, overwrite=args.overwrite, figures=not args.no_figures)
     model = result.models[args.model]
-    model.save(out / "model.keras")
+    _save_model(model, out / "model.keras")
     print(result.to_markdown())
     print(f"\nmodel saved to {out / 'model.keras'}; report in {out / 'report.md'}")
     return 0
 
 
 def cmd_evaluate(args):
-    import keras
-
-    import spectra_zoo  # noqa: F401  (registers the custom layers for load_model)
+    import spectra_zoo
     from spectra_zoo.evaluation import evaluate_model
 
     path = Path(args.model)
@@ -223,7 +237,7 @@ def cmd_evaluate(args):
         raise CLIError(f"{path} is not a .keras model file (write one with `spectra-zoo train` or model.save).")
     if args.out:
         out = _check_out(args.out, args.overwrite)
-    model = keras.models.load_model(path)
+    model = _load_model(path)
     dataset = load_data(args.data, args)
     _labels_or_fail(dataset, "evaluate")
     length = model.inputs[0].shape[-1]
@@ -281,7 +295,7 @@ def cmd_pretrain(args):
                                       batch_size=args.batch_size, seed=args.seed, verbose=1 if args.verbose else 0,
                                       callbacks=[_step_progress()])
     out.mkdir(parents=True, exist_ok=True)
-    model.encoder.save(out / "encoder.keras")
+    _save_model(model.encoder, out / "encoder.keras")
     summary = {"encoder": args.encoder, "variant": args.variant, "epochs": epochs, "data": str(args.data),
                "n_pretraining_spectra": int(len(x_tr)), "normalisation": "per spectrum min-max to [-1, 1]",
                "final_losses": history_summary(history, last=1), "command": _command_line()}
@@ -298,15 +312,13 @@ def cmd_pretrain(args):
 
 
 def cmd_export(args):
-    import keras
-
     import spectra_zoo
 
     source = args.model
     if Path(source).is_file():
         if not source.endswith(".keras"):
             raise CLIError(f"{source} is not a .keras model file.")
-        model = keras.models.load_model(source)
+        model = _load_model(source)
     elif source in spectra_zoo.list_pretrained():
         model = spectra_zoo.load_encoder(source)
     else:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
+
+from spectra_zoo._io import atomic_write
 
 
 def export_saved_model(model, path, overwrite=False):
@@ -17,25 +18,23 @@ def export_saved_model(model, path, overwrite=False):
         model: A built Keras model.
         path: Target directory.
         overwrite: Replace an existing directory. Without it an existing path raises.
+            The export is written beside ``path`` under a temporary name and replaces
+            the old one only once it is complete: a failed or interrupted export
+            leaves the previous one in place.
 
     Returns:
         The path written, as a string.
 
     Raises:
         FileExistsError: ``path`` exists and ``overwrite`` is False.
+        NotADirectoryError: ``path`` is an existing file (it is never deleted).
 
     Example:
         >>> spectra_zoo.export_saved_model(model, "exports/cnn_v1")
     """
     path = os.fspath(path)
-    if os.path.exists(path):
-        if not overwrite:
-            raise FileExistsError(
-                f"{path!r} already exists; pass overwrite=True to replace it."
-            )
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-        else:
-            os.remove(path)
-    model.export(path, format="tf_saved_model", verbose=False)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise NotADirectoryError(f"{path!r} is a file, not a SavedModel folder; choose another path.")
+    with atomic_write(path, overwrite=overwrite) as tmp:
+        model.export(os.fspath(tmp), format="tf_saved_model", verbose=False)
     return path

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional
+
+from spectra_zoo._io import atomic_write, write_json
 
 PRESET_DIR = Path(__file__).resolve().parent / "saved_models"
 
@@ -56,7 +56,8 @@ def _presets() -> Dict[str, Path]:
     return {
         p.name: p
         for p in sorted(PRESET_DIR.iterdir())
-        if p.is_dir() and (p / "metadata.json").is_file() and (p / "model.keras").is_file()
+        if p.is_dir() and not p.name.startswith(".")  # .<name>.tmp-*: a save in progress
+        and (p / "metadata.json").is_file() and (p / "model.keras").is_file()
     }
 
 
@@ -196,19 +197,10 @@ def save_preset(encoder, name: str, metadata: dict, directory: Optional[os.PathL
     folder = parent / name
     if folder.exists() and not overwrite:
         raise PresetError(f"Preset {folder} exists; pass overwrite=True to replace it.")
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=parent))
-    try:
+    with atomic_write(folder, overwrite=True) as tmp:  # the old preset stays until the new one is complete
+        tmp.mkdir()
         encoder.save(tmp / "model.keras")
-        with open(tmp / "metadata.json", "w", encoding="utf-8") as fh:
-            json.dump(meta, fh, indent=2, sort_keys=False, default=_json_default)
-            fh.write("\n")
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        write_json(tmp / "metadata.json", meta, default=_json_default, sort_keys=False)
     return folder
 
 

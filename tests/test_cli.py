@@ -1,9 +1,11 @@
 """The spectra-zoo command line: commands, outputs, one-line errors, no silent overwrite."""
 
 import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -132,3 +134,51 @@ def test_compare_adds_the_default_baselines_unless_told_not_to(monkeypatch, caps
     with pytest.raises(SystemExit):
         main(["compare", "--data", str(small_npz), "--models", "cnn", "--no-baselines", "--out", str(tmp_path / "b")])
     assert seen["baselines"] is None
+
+
+# ----------------------------------------------------------------------------- fresh processes
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _fresh(*argv, timeout=600):
+    """Run ``python *argv`` in a new interpreter that imports this checkout of spectra_zoo."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(_ROOT), os.environ.get("PYTHONPATH", "")]),
+               TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=timeout, env=env,
+                            cwd=str(_ROOT))
+    assert result.returncode == 0, f"{argv} failed:\n{result.stderr[-3000:]}"
+    return result
+
+
+_LOAD_AND_SERVE = """
+import sys
+import numpy as np
+import spectra_zoo  # nothing else of spectra_zoo: load_model must find its classes
+import keras
+import tensorflow as tf
+
+model = keras.models.load_model(sys.argv[1])
+assert type(model).__name__ == "SpectraModel", type(model)
+x = np.load(sys.argv[3])["x"][:5]
+expected = model.predict(x, verbose=0)
+reloaded = tf.saved_model.load(sys.argv[2])  # keep a reference: its variables die with it
+served = reloaded.serve(tf.constant(x)).numpy()
+np.testing.assert_allclose(served, expected, rtol=1e-4, atol=1e-5)
+print("served", served.shape)
+"""
+
+
+@pytest.mark.slow
+def test_train_evaluate_export_serve_chain_in_fresh_processes(tmp_path, small_npz):
+    run = tmp_path / "run"
+    _fresh("-m", "spectra_zoo.cli", "train", "cnn", "--data", str(small_npz), "--epochs", "1", "--quick",
+           "--no-figures", "--out", str(run))
+    model = run / "model.keras"
+    assert model.is_file()
+    out = _fresh("-m", "spectra_zoo.cli", "evaluate", str(model), "--data", str(small_npz), "--out",
+                 str(tmp_path / "metrics")).stdout
+    assert "accuracy" in out
+    assert 0 <= json.loads((tmp_path / "metrics" / "metrics.json").read_text())["accuracy"] <= 1
+    _fresh("-m", "spectra_zoo.cli", "export", str(model), str(tmp_path / "served"))
+    assert "served (5, 1)" in _fresh("-c", _LOAD_AND_SERVE, str(model), str(tmp_path / "served"),
+                                     str(small_npz)).stdout

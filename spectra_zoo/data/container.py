@@ -547,6 +547,8 @@ class SpectraSet:
             arrays["external_name"] = np.array(self.external_name or "")
         if self.metadata is not None:
             arrays["metadata_json"] = np.array(self.metadata.to_json(orient="split"))
-        with open(path, "wb") as fh:
+        from spectra_zoo._io import atomic_write
+
+        with atomic_write(path, overwrite=overwrite) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
         return path

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import warnings
 from pathlib import Path
 from typing import Optional
@@ -43,7 +44,33 @@ SPECTRUM_EXTENSIONS = (".xy", ".xye", ".dat", ".txt", ".chi", ".asc")
 #: Upper bound on the number of points of an automatically chosen common grid.
 MAX_AUTO_POINTS = 20000
 
+#: Upper bound on the points of any common grid (``n_points``, ``step`` or ``axis``): one
+#: spectrum on it takes 8 bytes per point; beyond this the grid is refused with its size.
+MAX_GRID_POINTS = 2_000_000
+
+#: Most columns a line of a spectrum file may have (axis, intensity, error, ...).
+MAX_COLUMNS = 1000
+
 _NAN_TOKENS = {"nan", "+nan", "-nan", "na", "n/a", "null"}
+
+#: Windows C runtime spellings of infinity and NaN (``1.#INF``, ``-1.#IND``, ``1.#QNAN``).
+_MSVC_SPECIAL = re.compile(r"\d\.#(?:INF|IND|QNAN|SNAN)", re.IGNORECASE)
+
+#: Lines read back when checking that a file without a final line break is complete.
+_TAIL_LINES = 50
+
+
+def _comment_pattern(comments):
+    """Regex of a comment: the marker at the start of a line or after whitespace, to the end.
+
+    A marker glued to a number is part of the number (``1.#INF``), never a comment, so
+    such a value is refused as text instead of being cut to ``1.``.
+    """
+    return re.compile(r"(?:^|(?<=\s))" + re.escape(comments) + r".*$", re.DOTALL)
+
+
+def _strip_comment(line: str, comments) -> str:
+    return _comment_pattern(comments).sub("", line) if comments else line
 
 
 class SpectraFileError(SpectraInputError):
@@ -81,19 +108,40 @@ def natural_sort_key(text: str):
 
 
 # ---------------------------------------------------------------------------- text files
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISCHR, "character device"),
+                  (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"))
+
+
+def _refuse_special(path: Path, mode: int):
+    """Raise unless ``mode`` is a regular file: a FIFO or a device would block or never end."""
+    if stat.S_ISDIR(mode):
+        raise SpectraFileError("is a folder, not a spectrum file (use load_folder)", path)
+    if not stat.S_ISREG(mode):
+        kind = next((k for test, k in _SPECIAL_KINDS if test(mode)), "special file")
+        raise SpectraFileError(f"is a {kind}, not a regular file; spectra are read from regular files only",
+                               path)
+
+
 def _read_text(path: Path) -> str:
+    return _read_text_and_encoding(path)[0]
+
+
+def _read_text_and_encoding(path: Path):
+    """``(text, codec, raw bytes)`` of a regular file, read once."""
     try:
-        raw = path.read_bytes()
-    except IsADirectoryError as exc:
-        raise SpectraFileError("is a folder, not a spectrum file (use load_folder)", path) from exc
+        _refuse_special(path, os.stat(path).st_mode)  # before opening: opening a FIFO blocks
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            _refuse_special(path, os.fstat(fh.fileno()).st_mode)  # swapped in since the stat
+            raw = fh.read()
     except OSError as exc:
         raise SpectraFileError(f"cannot be read: {exc.strerror or exc}", path) from exc
     if b"\x00" in raw:
         raise SpectraFileError("looks like a binary file (contains NUL bytes), not a text spectrum", path)
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), "utf-8-sig", raw
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        return raw.decode("latin-1"), "latin-1", raw
 
 
 def _split_lines(text: str) -> list:
@@ -167,8 +215,7 @@ def _fixed_width_fix(raw: pd.Series, tokens: pd.DataFrame, short_rows: np.ndarra
 def _first_data_line(lines, comments, need):
     """Index of the first line with >= ``need`` numeric tokens (scans the header only)."""
     for i, line in enumerate(lines):
-        if comments:
-            line = line.partition(comments)[0]
+        line = _strip_comment(line, comments)
         tokens = [t for t in re.split(r"[\s,;]+", line.strip()) if t]
         if len(tokens) < need:
             if tokens and not _is_number(tokens[0]):
@@ -181,6 +228,18 @@ def _first_data_line(lines, comments, need):
     return None
 
 
+def _looks_damaged(tokens, width: int) -> bool:
+    """A header candidate that is a data line with one damaged number (``8.6400x 349.000``).
+
+    Column titles and instrument headers (``2theta intensity``, ``Wavelength 1.5406``) have
+    no token that mixes digits with one odd character among numbers.
+    """
+    if len(tokens) != width:
+        return False
+    odd = [t for t in tokens if not _is_number(t)]
+    return len(odd) == 1 and sum(c.isdigit() for c in odd[0]) >= 1 and len(re.sub(r"[\d.+\-eE]", "", odd[0])) <= 2
+
+
 def _is_number(token: str) -> bool:
     try:
         float(token)
@@ -189,16 +248,40 @@ def _is_number(token: str) -> bool:
     return True
 
 
-def _parse_fast(text, skip_header, comments, delimiter, need):
-    """Parse a clean file with the pandas C parser; ``None`` when anything looks off."""
-    lines = _split_lines(text)
+#: Characters at the top of a file searched for the first data line by the fast parser.
+_HEAD_CHARS = 1 << 20
+
+
+def _parse_fast(raw, text, encoding, skip_header, comments, delimiter, need):
+    """Parse a clean file with the pandas C parser; ``None`` when anything looks off.
+
+    Only the head of the file is split into lines (to find the first data line); pandas
+    parses the bytes read once (``raw``, the same bytes as ``text``: a file being written
+    meanwhile cannot differ between the two), so memory stays a small multiple of the
+    file size. A NaN or
+    infinity written as such returns ``(line number, line)`` for the caller to refuse.
+    """
+    if comments and re.search(r"[^\s]" + re.escape(comments), text):
+        return None  # a marker inside a token (1.#INF) or a comment glued to a value: careful path
+    lines = _split_lines(text[:_HEAD_CHARS])
+    if len(text) > _HEAD_CHARS:
+        lines = lines[:-1]  # the last piece may end mid-line
     start = skip_header if skip_header is not None else _first_data_line(lines, comments, need)
     if start is None or start >= len(lines):
         return None
+    if skip_header is None and start > 0:
+        before = next((ln for ln in reversed(lines[:start]) if _strip_comment(ln, comments).strip()), None)
+        first = [t for t in re.split(r"[\s,;]+", _strip_comment(lines[start], comments).strip()) if t]
+        if before is not None and _looks_damaged(
+            [t for t in re.split(r"[\s,;]+", _strip_comment(before, comments).strip()) if t], len(first)
+        ):
+            return None  # the careful path refuses the damaged first line
     probe = next(
         (ln for ln in lines[start:] if ln.strip() and not (comments and ln.lstrip().startswith(comments))),
         "",
     )
+    if len(probe) > 2 * MAX_COLUMNS:
+        return None  # a very wide line: the careful path refuses it with its line number
     if delimiter is None:
         if ";" in probe or ("," in probe and re.search(r"\d,\d+\s", probe + " ") and "\t" in probe):
             return None  # decimal commas or mixed separators: careful path
@@ -207,22 +290,58 @@ def _parse_fast(text, skip_header, comments, delimiter, need):
         sep = delimiter
     try:
         frame = pd.read_csv(
-            io.StringIO("\n".join(lines[start:])), sep=sep, header=None, comment=comments or None,
+            io.BytesIO(raw), sep=sep, header=None, skiprows=start, comment=comments or None, encoding=encoding,
             skip_blank_lines=True, dtype=np.float64, engine="c", skipinitialspace=True,
         )
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
         return None
     values = frame.to_numpy(dtype=np.float64)
-    if values.ndim != 2 or values.shape[1] < need or values.shape[0] < 2 or not np.isfinite(values).all():
+    if values.ndim != 2 or values.shape[1] < need or values.shape[0] < 2:
         return None
+    finite = np.isfinite(values)
+    if not finite.all():
+        row = int(np.argmax(~finite.all(axis=1)))
+        number, line = _data_line(text, start, row, comments)
+        if len([t for t in re.split(r"[\s,;]+" if delimiter is None else re.escape(delimiter), line.strip())
+                if t]) == values.shape[1]:
+            return number, line  # a NaN or infinity written as such: refused by the caller
+        return None  # a short row (or touching fixed-width columns): the careful path explains
     return values
+
+
+def _data_line(text, start, row, comments):
+    """1-based number and text of data row ``row`` (blank and comment lines skipped) after line ``start``.
+
+    Walks the line breaks of ``text`` without splitting it (error path only).
+    """
+    k, begin = -1, 0
+    breaks = re.finditer(r"\r\n|\r|\n", text)
+    for i in range(len(text) + 1):
+        m = next(breaks, None)
+        end = m.start() if m else len(text)
+        if i >= start:
+            ln = text[begin:end]
+            if ln.strip() and not (comments and ln.lstrip().startswith(comments)):
+                k += 1
+                if k == row:
+                    return i + 1, ln
+        if m is None:
+            break
+        begin = m.end()
+    raise AssertionError("row beyond the data lines")  # pragma: no cover
 
 
 def read_spectrum_file(path, skip_header=None, comments="#", delimiter=None, columns=(0, 1)):
     """Read one spectrum from a two-(or more-)column text file (.xy, .dat, .txt, .chi).
 
     Lines starting with ``comments`` (pyFAI writes a ``#`` header) and blank lines are
-    ignored, as is anything after ``comments`` on a data line. With ``skip_header=None``
+    ignored, as is anything after ``comments`` following whitespace on a data line (a
+    marker glued to a number, as in the Windows ``1.#INF``, is part of the number and
+    refused as text). Numbers must be plain: a thousands separator (``4,729.0``,
+    ``4 729``) is refused, never split into two columns; every data line must have the
+    same number of columns. A file that does not end with a line break and whose last
+    line has fewer columns or other decimals than the lines before it is refused as
+    truncated. With ``skip_header=None``
     non-numeric lines at the top (column titles, instrument headers) are skipped; an int
     skips exactly that many lines (25 for the European XFEL files of SEED_SPEC 1.1).
     Separators are detected: whitespace, tabs, commas or semicolons. Fixed-width files
@@ -255,8 +374,13 @@ def read_spectrum_file(path, skip_header=None, comments="#", delimiter=None, col
     need = max(ax_col, y_col) + 1
     if skip_header is not None and int(skip_header) < 0:
         raise SpectraInputError(f"skip_header must be >= 0; got {skip_header}.")
-    text = _read_text(path)
-    fast = _parse_fast(text, skip_header, comments, delimiter, need)
+    text, encoding, raw = _read_text_and_encoding(path)
+    _check_last_line(path, text, comments, delimiter)
+    fast = _parse_fast(raw, text, encoding, skip_header, comments, delimiter, need)
+    del raw
+    if isinstance(fast, tuple):
+        number, line = fast
+        raise SpectraFileError(f"NaN or infinite value: {line.strip()[:60]!r}", path, number)
     if fast is not None:
         axis, intensity = fast[:, ax_col], fast[:, y_col]
         step = np.diff(axis)
@@ -268,18 +392,77 @@ def read_spectrum_file(path, skip_header=None, comments="#", delimiter=None, col
     return _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, need)
 
 
+def _decimals(token: str) -> int:
+    """Digits after the decimal point (-1: no point); exponents and odd tokens give -2."""
+    if "e" in token.lower() or not re.fullmatch(r"[-+]?\d*\.?\d*", token):
+        return -2
+    head, dot, tail = token.partition(".")
+    return len(tail) if dot else -1
+
+
+def _check_last_line(path, text: str, comments, delimiter):
+    """Refuse a file whose last line looks cut short (an interrupted copy or download).
+
+    Only files that do not end with a line break are checked. The last data line is
+    compared with the data lines before it (at most ``_TAIL_LINES``): when they all have
+    the same number of columns and, column by column, the same number of decimals, a last
+    line with fewer columns or other decimals (``3992.000`` cut to ``399``) is refused, and
+    so is an integer with fewer digits than in every line before it (``1493`` cut to ``14``).
+    """
+    if not text or text[-1] in "\r\n":
+        return
+    tail = _split_lines(text[-200 * _TAIL_LINES:])
+    if len(text) > 200 * _TAIL_LINES:
+        tail = tail[1:]  # the first piece may start mid-line
+    split = re.compile(r"[\s,;]+" if delimiter is None else re.escape(delimiter))
+    rows = [r for r in ([t for t in split.split(_strip_comment(ln, comments).strip()) if t] for ln in tail) if r]
+    if not tail or not _strip_comment(tail[-1], comments).strip() or len(rows) < 3:
+        return
+    last, before = rows[-1], rows[-_TAIL_LINES - 1:-1]
+    widths = {len(r) for r in before}
+    if len(widths) != 1:
+        return
+    width = widths.pop()
+    problem = None
+    if len(last) != width:
+        problem = f"it has {len(last)} column(s) where the lines before it have {width}"
+    else:
+        for j, token in enumerate(last):
+            usual = {_decimals(r[j]) for r in before}
+            if usual == {-1} and _decimals(token) == -1:  # integers: fewer digits than every line before
+                fewest = min(sum(c.isdigit() for c in r[j]) for r in before)
+                if sum(c.isdigit() for c in token) < fewest:
+                    problem = (f"its value {token!r} in column {j} has fewer digits than any of the "
+                               f"{len(before)} lines before it (at least {fewest})")
+                    break
+                continue
+            if len(usual) == 1 and -2 not in usual and _decimals(token) != next(iter(usual)):
+                want = next(iter(usual))
+                problem = (f"its value {token!r} in column {j} has "
+                           f"{'no decimal point' if _decimals(token) < 0 else f'{_decimals(token)} decimal(s)'}"
+                           f" where the lines before it have {'none' if want < 0 else want}")
+                break
+    if problem:
+        raise SpectraFileError(
+            f"looks truncated: the file does not end with a line break and {problem}. "
+            "Copy the file again (an interrupted transfer?) or delete the incomplete last line",
+            path, len(_split_lines(text)),
+        )
+
+
 def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, need):
     lines = pd.Series(_split_lines(text), dtype=object)
     lines.index = np.arange(1, len(lines) + 1)  # 1-based line numbers
     if len(lines) == 0 or not lines.str.strip().any():
         raise SpectraFileError("is empty (no data lines)", path)
+    comment_re = _comment_pattern(comments) if comments else None
 
     if skip_header is not None:
         skip_header = int(skip_header)
         lines = lines.iloc[skip_header:]
         if lines.empty or not lines.str.strip().any():
             raise SpectraFileError(f"has no data lines after the {skip_header} header lines", path)
-    body = lines.str.partition(comments)[0] if comments else lines
+    body = lines.str.replace(comment_re, "", regex=True) if comments else lines
     raw = body.str.rstrip()
     stripped = raw.str.strip()
     raw = raw[stripped != ""]
@@ -290,6 +473,21 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
             path,
         )
 
+    if delimiter is None:
+        # "4,729.0" in a whitespace-separated file: a thousands separator (or a decimal comma
+        # beside decimal points). Splitting it at the comma would read 4; refuse instead.
+        ambiguous = (
+            stripped.str.contains(r"[^\s,;]\s+[^\s,;]") & stripped.str.contains(r"\d,\d")
+            & stripped.str.contains(".", regex=False)
+        ).to_numpy()
+        if ambiguous.any():
+            i = int(np.argmax(ambiguous))
+            raise SpectraFileError(
+                f"ambiguous number in {stripped.iloc[i][:60]!r}: a comma inside a whitespace-separated "
+                "column beside decimal points (a thousands separator such as 4,729.0?). Write plain "
+                "numbers (4729.0); spectra_zoo does not guess number formats",
+                path, int(stripped.index[i]),
+            )
     # Decimal commas ("1,5;3,2" or "1,5\t3,2"): use ';'/whitespace as the separator.
     if delimiter is None:
         first = stripped.iloc[min(len(stripped) - 1, len(stripped) // 2)]
@@ -299,12 +497,23 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
             stripped = stripped.str.replace(",", ".", regex=False)
             raw = raw.str.replace(",", ".", regex=False)
 
+    long_lines = np.flatnonzero(stripped.str.len().to_numpy() > 2 * MAX_COLUMNS)
+    if long_lines.size:  # count the columns of the long lines only
+        sep = r"[\s,;]+" if delimiter is None else re.escape(delimiter)
+        widths = stripped.iloc[long_lines].str.count(sep).to_numpy() + 1
+        if (widths > MAX_COLUMNS).any():
+            i = int(long_lines[np.argmax(widths > MAX_COLUMNS)])
+            raise SpectraFileError(
+                f"has {int(widths.max()):,} columns on one line; a spectrum file has one point per line "
+                f"(axis, intensity, ...), at most {MAX_COLUMNS} columns",
+                path, int(stripped.index[i]),
+            )
     tokens = _split_tokens(stripped, delimiter)
     n_tok = tokens.notna().sum(axis=1).to_numpy()
-    has_text = np.zeros(len(tokens), dtype=bool)
-    for c in range(tokens.shape[1]):
-        _, bad = _to_numbers(tokens.iloc[:, c].astype(object).fillna("0"))
-        has_text |= bad
+    flat = pd.Series(tokens.to_numpy(dtype=object).ravel()).fillna("0")
+    _, bad = _to_numbers(flat)  # every token at once
+    bad = bad.reshape(tokens.shape)
+    has_text = bad.any(axis=1)
     all_numeric = ~has_text  # no text token on the line
 
     if skip_header is None:
@@ -323,6 +532,13 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
                 int(stripped.index[0]),
             )
         start = int(np.argmax(good))
+        if start > 0 and _looks_damaged([t for t in tokens.iloc[start - 1] if t is not None], int(n_tok[start])):
+            j = int(np.argmax(bad[start - 1]))
+            raise SpectraFileError(
+                f"text {tokens.iloc[start - 1, j]!r} in numeric column {j} of what looks like the first data "
+                f"line: {stripped.iloc[start - 1][:60]!r} (a damaged number, not a header)",
+                path, int(stripped.index[start - 1]),
+            )
         keep = slice(start, None)
         raw, stripped, tokens = raw.iloc[keep], stripped.iloc[keep], tokens.iloc[keep]
         n_tok, all_numeric = n_tok[keep], all_numeric[keep]
@@ -343,6 +559,16 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
                 msg = f"has {int(n_tok[i])} column(s) where {need} are needed: {stripped.iloc[i][:60]!r}"
             raise SpectraFileError(msg, path, int(stripped.index[i]))
         tokens = fixed
+        n_tok = np.where(short, need, n_tok)
+    if n_tok.size and (n_tok != n_tok[0]).any():
+        counts, freq = np.unique(n_tok, return_counts=True)
+        usual = int(counts[np.argmax(freq)])
+        i = int(np.argmax(n_tok != usual))
+        raise SpectraFileError(
+            f"has {int(n_tok[i])} columns on this line where the other lines have {usual}: "
+            f"{stripped.iloc[i][:60]!r} (a thousands separator written as a space, or a damaged line?)",
+            path, int(stripped.index[i]),
+        )
 
     values = []
     for c in (ax_col, y_col):
@@ -350,8 +576,11 @@ def _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, 
         vals, bad = _to_numbers(col)
         if bad.any():
             i = int(np.argmax(bad))
+            hint = ""
+            if _MSVC_SPECIAL.search(str(col.iloc[i])):
+                hint = " (a Windows spelling of infinity or NaN: the value is missing)"
             raise SpectraFileError(
-                f"text {col.iloc[i]!r} in numeric column {c} (line: {stripped.iloc[i][:60]!r})",
+                f"text {col.iloc[i]!r} in numeric column {c}{hint} (line: {stripped.iloc[i][:60]!r})",
                 path,
                 int(stripped.index[i]),
             )
@@ -410,6 +639,8 @@ def _assemble(records, axis=None, axis_range=None, n_points=None, step=None, on_
 
     if axis is not None:
         grid = np.asarray(axis, dtype=np.float64)
+        if grid.size > MAX_GRID_POINTS:
+            raise SpectraInputError(f"axis has {grid.size:,} points; the limit is {MAX_GRID_POINTS:,}.")
         if grid.ndim != 1 or grid.size < 2 or not np.isfinite(grid).all() or (np.diff(grid) <= 0).any():
             raise SpectraInputError("axis must be a finite, strictly increasing 1-D array of >= 2 points.")
         lo, hi = float(grid[0]), float(grid[-1])
@@ -419,8 +650,8 @@ def _assemble(records, axis=None, axis_range=None, n_points=None, step=None, on_
             raise SpectraInputError(f"axis_range must be (lo, hi) with lo < hi; got {axis_range!r}.")
         grid = None
     else:
-        lo, hi = float(starts.max()), float(ends.min())
         grid = None
+        lo, hi = _automatic_range(records, starts, ends, on_uncovered, where)
         if not lo < hi:
             listing = "; ".join(f"{r[0]} ({r[1][0]:g} to {r[1][-1]:g})" for r in records)
             raise SpectraFileError(
@@ -470,6 +701,12 @@ def _assemble(records, axis=None, axis_range=None, n_points=None, step=None, on_
         n_points = int(n_points)
         if n_points < 2:
             raise SpectraInputError(f"the common grid needs at least 2 points; got {n_points}.")
+        if n_points > MAX_GRID_POINTS:
+            raise SpectraInputError(
+                f"the common grid from {lo:g} to {hi:g} would need {n_points:,} points "
+                f"({n_points * 8 * len(kept) / 2**30:.3g} GiB for {len(kept)} spectra); the limit is "
+                f"{MAX_GRID_POINTS:,}. Choose a larger step or fewer points."
+            )
         grid = np.linspace(lo, hi, n_points)
     matrix = np.stack(
         [np.interp(grid, records[i][1], records[i][2]) for i in kept]  # per-file loop, vectorised inside
@@ -478,18 +715,68 @@ def _assemble(records, axis=None, axis_range=None, n_points=None, step=None, on_
     return grid, matrix, kept, notes
 
 
-# ---------------------------------------------------------------------------- folders
-def _spectrum_files(folder: Path, pattern, recursive: bool):
-    if pattern is not None:
-        found = folder.rglob(pattern) if recursive else folder.glob(pattern)
-    else:
-        found = (
-            p for p in (folder.rglob("*") if recursive else folder.iterdir())
-            if p.suffix.lower() in SPECTRUM_EXTENSIONS
+def _automatic_range(records, starts, ends, on_uncovered, where):
+    """The overlap of the records, refusing (or leaving out) those that would narrow it.
+
+    Most records cover at least ``median(starts)`` to ``median(ends)``; a record starting
+    later or ending earlier than that by more than its own step would shrink the grid of
+    all the others (one truncated file turned 10-50 degrees into 13.75-14.4). With
+    ``on_uncovered="raise"`` those records are named in the error; with ``"drop"`` the
+    range is the overlap of the others and the coverage check drops (and names) them.
+    """
+    if not starts.max() < ends.min():
+        return float(starts.max()), float(ends.min())  # no overlap at all: the caller says so
+    typical_lo, typical_hi = float(np.median(starts)), float(np.median(ends))
+    slack = np.array([max(_axis_tolerance(r[1]), float(np.median(np.diff(r[1])))) for r in records])
+    narrowing = (starts > typical_lo + slack) | (ends < typical_hi - slack)
+    if not narrowing.any():
+        return float(starts.max()), float(ends.min())
+    listing = "; ".join(f"{records[i][0]} ({starts[i]:g} to {ends[i]:g})" for i in np.flatnonzero(narrowing))
+    if on_uncovered == "raise" or narrowing.all():
+        raise SpectraFileError(
+            f"{int(narrowing.sum())} of {len(records)} {where} would narrow the common axis range to "
+            f"{starts.max():g} to {ends.min():g} (most {where} cover {typical_lo:g} to {typical_hi:g}): "
+            f"{listing}. Pass axis_range=(lo, hi) to choose the range, or on_uncovered='drop' to leave "
+            f"them out."
         )
+    return float(starts[~narrowing].max()), float(ends[~narrowing].min())
+
+
+# ---------------------------------------------------------------------------- folders
+def _listing(folder: Path):
+    """``folder.iterdir()`` as a list; an unreadable folder raises SpectraFileError naming it."""
+    try:
+        return list(folder.iterdir())
+    except OSError as exc:
+        raise SpectraFileError(f"cannot be listed: {exc.strerror or exc}", folder) from exc
+
+
+def _spectrum_files(folder: Path, pattern, recursive: bool):
+    """Spectrum files in ``folder`` (natural order), hidden entries left out.
+
+    Everything but folders is listed, so a FIFO or a device named like a spectrum is
+    refused by the reader (naming it) rather than skipped in silence.
+    """
+    if pattern is not None:
+        try:
+            found = list(folder.rglob(pattern) if recursive else folder.glob(pattern))
+        except OSError as exc:
+            raise SpectraFileError(f"cannot be listed: {exc.strerror or exc}", folder) from exc
+    else:
+        found, todo = [], [folder]
+        while todo:  # breadth-first over the folders (only ``folder`` itself unless recursive)
+            here = todo.pop()
+            for p in _listing(here):
+                if p.name.startswith("."):
+                    continue
+                if p.is_dir():
+                    if recursive and not p.is_symlink():  # no loops through linked folders
+                        todo.append(p)
+                elif p.suffix.lower() in SPECTRUM_EXTENSIONS:
+                    found.append(p)
     files = [
         p for p in found
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        if not p.is_dir() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     ]
     return sorted(files, key=lambda p: natural_sort_key(p.relative_to(folder).as_posix()))
 
@@ -514,6 +801,10 @@ def load_folder(path, pattern=None, labels="auto", axis=None, axis_range=None, n
     Values are never padded or extrapolated: files that do not cover the grid raise one
     error listing them all with their ranges (``on_uncovered="raise"``), or are dropped
     with a warning that lists them (``"drop"``, also recorded in ``preprocessing``).
+    Without ``axis`` and ``axis_range`` the same holds for files that would narrow the
+    overlap: a file starting later or ending earlier (by more than its step) than the
+    median file is named in the error, or dropped with a warning under ``"drop"``.
+    Sub-folders without spectrum files beside class sub-folders are named in a warning.
 
     Args:
         path: The folder (read only; nothing is written).
@@ -558,13 +849,23 @@ def load_folder(path, pattern=None, labels="auto", axis=None, axis_range=None, n
         raise SpectraInputError(f"labels must be 'auto', 'folders', None or a sequence; got {labels!r}.")
     class_dirs = []
     if mode in ("auto", "folders"):
-        class_dirs = sorted(
-            d for d in folder.iterdir()
-            if d.is_dir() and not d.name.startswith(".") and _spectrum_files(d, pattern, recursive)
-        )
+        sub_dirs = sorted(d for d in _listing(folder) if d.is_dir() and not d.name.startswith("."))
+        class_dirs = [d for d in sub_dirs if _spectrum_files(d, pattern, recursive)]
         if mode == "folders" and not class_dirs:
             raise SpectraFileError(
                 f"has no class sub-folders containing spectrum files ({looked_for})", folder
+            )
+        empty = [d for d in sub_dirs if d not in class_dirs]
+        if class_dirs and empty:  # every folder found is a class or is named here
+            nested = [d.name for d in empty if not recursive and _spectrum_files(d, pattern, True)]
+            warnings.warn(
+                f"{folder}: {len(empty)} sub-folder(s) hold no spectrum files ({looked_for}) and are not "
+                f"classes: {', '.join(d.name for d in empty)}"
+                + (f"; {', '.join(nested)} hold(s) them in nested folders (pass recursive=True to read "
+                   "those)" if nested else "")
+                + f". The classes are {', '.join(d.name for d in class_dirs)} (labels 0 to {len(class_dirs) - 1}).",
+                UserWarning,
+                stacklevel=2,
             )
 
     class_names, file_labels = None, None
@@ -663,7 +964,9 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
     Layouts:
 
     * ``"rows"``: one spectrum per row; the header row holds the axis values; extra
-      non-numeric header columns are metadata, ``label_column`` holds the labels.
+      non-numeric header columns are metadata, ``label_column`` holds the labels. A file
+      whose first line is two numbers has no header: it is read as one two-column
+      spectrum (axis, intensity) with :func:`read_spectrum_file`.
     * ``"columns"``: first column = axis, every other column one spectrum (header = names,
       kept as ``metadata["source"]``).
     * ``"long"``: one point per row with columns ``id_column``, ``axis_column``,
@@ -689,15 +992,15 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
 
     Raises:
         SpectraFileError: text in numeric cells (file + line), missing columns, bad
-            axis.
+            axis, empty or NaN label cells (their lines are listed).
 
     Example:
         >>> from spectra_zoo.data import load_csv
         >>> s = load_csv("spectra.csv", layout="rows", label_column="phase")  # doctest: +SKIP
     """
     path = Path(os.fspath(path))
-    if not path.is_file():
-        raise SpectraFileError("does not exist or is not a file", path)
+    if not path.exists():
+        raise SpectraFileError("does not exist", path)
     if layout not in ("rows", "columns", "long"):
         raise SpectraInputError(f"layout must be 'rows', 'columns' or 'long'; got {layout!r}.")
     unknown = set(grid_kwargs) - {"axis_range", "n_points", "step", "on_uncovered"}
@@ -736,6 +1039,13 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
                 ) from None
         raise SpectraFileError(f"cannot be parsed as CSV: {exc}", path) from exc
     names = ["" if pd.isna(c) else str(c).strip() for c in df.iloc[0]]
+    if layout == "rows" and axis is None and label_column is None and len(names) == 2 and all(
+        _is_number(c) for c in names
+    ):
+        # Two numbers on the first line: a headerless two-column spectrum (axis, intensity),
+        # not a table of 2-point spectra with the first spectrum as its header.
+        ax, y = read_spectrum_file(path, comments=comments, delimiter=None if sep == r"\s+" else sep)
+        return _single_spectrum(path, ax, y, axis_unit, name)
     duplicated = sorted({c for c in names if names.count(c) > 1})
     if duplicated:
         raise SpectraFileError(f"header repeats column name(s) {duplicated}", path, skip + 1)
@@ -758,6 +1068,15 @@ def load_csv(path, layout="rows", axis=None, label_column=None, id_column="spect
         if label_column not in df.columns:
             raise SpectraFileError(f"has no label column {label_column!r}; columns: {list(df.columns)[:10]}", path)
         lab = df[label_column].str.strip().reset_index(drop=True)
+        missing = (lab.isna() | lab.eq("") | lab.str.casefold().isin(_NAN_TOKENS)).to_numpy()
+        if missing.any():
+            rows = lines_of[missing]
+            raise SpectraFileError(
+                f"label column {label_column!r} is empty or NaN on {missing.sum()} line(s): lines "
+                + ", ".join(str(int(r)) for r in rows[:20]) + (" ..." if rows.size > 20 else "")
+                + ". Fill in the labels or remove those rows",
+                path,
+            )
         as_num = pd.to_numeric(lab, errors="coerce")
         labels = as_num.to_numpy() if as_num.notna().all() else lab.to_numpy(dtype=str)
 
@@ -861,12 +1180,44 @@ def _h5_datasets(handle) -> list:
 
 
 def _h5_get(handle, key, path, what):
-    if key in handle and hasattr(handle[key], "shape"):
-        return handle[key][()]
+    import h5py
+
+    if key in handle:
+        try:
+            obj = handle[key]
+        except KeyError as exc:  # a soft or external link to nothing
+            link = handle.get(key, getlink=True)
+            target = (f"{link.filename}:{link.path}" if isinstance(link, h5py.ExternalLink)
+                      else getattr(link, "path", "?"))
+            raise SpectraFileError(f"{key!r} ({what}) is a broken link to {target}: {exc}", path) from exc
+        if isinstance(obj, h5py.Dataset):
+            _h5_check_stored(obj, key, path, what)
+            return obj[()]
     available = _h5_datasets(handle)
     raise SpectraFileError(
         f"has no dataset {key!r} for {what}; available datasets: {', '.join(available) or 'none'}", path
     )
+
+
+def _h5_check_stored(dset, key, path, what):
+    """Refuse datasets whose values are not in the file: h5py would return fill values."""
+    if dset.size == 0:
+        raise SpectraFileError(f"dataset {key!r} ({what}) has no spectra: shape {dset.shape}", path)
+    if dset.is_virtual:
+        folder = Path(dset.file.filename).parent
+        missing = sorted({vs.file_name for vs in dset.virtual_sources()
+                          if vs.file_name != "." and not (folder / vs.file_name).is_file()
+                          and not Path(vs.file_name).is_file()})
+        if missing:
+            raise SpectraFileError(
+                f"virtual dataset {key!r} ({what}) maps source file(s) that do not exist: {', '.join(missing)}; "
+                "h5py would return fill values for them", path,
+            )
+    elif dset.external is None and dset.id.get_storage_size() == 0:
+        raise SpectraFileError(
+            f"dataset {key!r} ({what}) was created but never written (no values stored; h5py would "
+            "return its fill value)", path,
+        )
 
 
 def load_hdf5(path, dataset, axis=None, labels=None, class_names=None, axis_unit=None,
@@ -1027,6 +1378,15 @@ def load_npz(path, name=None) -> SpectraSet:
 
 
 # ---------------------------------------------------------------------------- one entry point
+def _single_spectrum(path: Path, axis, intensity, axis_unit="2theta_deg", name=None) -> SpectraSet:
+    """A one-spectrum SpectraSet of a two-column file."""
+    return SpectraSet(
+        axis=axis, intensities=intensity[None, :], axis_unit=axis_unit, order=np.array([0]),
+        metadata=pd.DataFrame({"source": [path.name]}), name=name or path.stem,
+        preprocessing=f"read {path.name}",
+    )
+
+
 _H5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".nxs", ".nx5")
 
 
@@ -1059,6 +1419,8 @@ def load(source, **kwargs) -> SpectraSet:
     p = Path(text)
     if p.is_dir():
         return load_folder(p, **kwargs)
+    if p.exists() and not p.is_file():
+        _refuse_special(p, p.stat().st_mode)
     if p.is_file():
         suffix = p.suffix.lower()
         if suffix == ".csv":
@@ -1076,10 +1438,7 @@ def load(source, **kwargs) -> SpectraSet:
         if kwargs:
             raise SpectraInputError(f"unexpected arguments for a single spectrum file: {sorted(kwargs)}")
         ax, y = read_spectrum_file(p, **read_args)
-        return SpectraSet(
-            axis=ax, intensities=y[None, :], axis_unit=axis_unit, order=np.array([0]),
-            metadata=pd.DataFrame({"source": [p.name]}), name=p.stem, preprocessing=f"read {p.name}",
-        )
+        return _single_spectrum(p, ax, y, axis_unit)
     m = re.match(r"^(.*?\.(?:h5|hdf5|hdf|nxs|nx5)):(/.*)$", text, flags=re.IGNORECASE)
     if m and Path(m.group(1)).is_file():
         return load_hdf5(m.group(1), dataset=m.group(2), **kwargs)

@@ -178,7 +178,9 @@ def test_different_grids_resampled_against_np_interp(tmp_path):
         y = peaks(g, 15 + k)
         originals.append((g, y))
         write_xy(tmp_path / f"f{k}.xy", g, y)
-    s = load_folder(tmp_path)  # overlap 8..35, finest step
+    with pytest.raises(SpectraFileError, match=r"would narrow.*f1\.xy \(8 to 35\)"):
+        load_folder(tmp_path)  # f1 alone narrows the range the others share
+    s = load_folder(tmp_path, axis_range=(8, 35))  # overlap 8..35, finest step
     assert s.axis[0] == pytest.approx(8) and s.axis[-1] == pytest.approx(35)
     finest = min(np.median(np.diff(g)) for g in grids)
     assert np.diff(s.axis).max() <= finest * 1.001
