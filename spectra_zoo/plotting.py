@@ -45,6 +45,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from spectra_zoo._io import atomic_write
 from spectra_zoo._validation import SpectraInputError
 
 __all__ = [
@@ -1171,17 +1172,13 @@ def save_figure(fig: Figure, path, overwrite: bool = False, dpi: int = 150, **kw
     if path.is_dir():
         raise PlotInputError(f"{path} is a directory; give a file name such as {path / 'figure.png'}.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if overwrite else "xb"  # "x": atomic refusal if the file already exists
+    # drawn to a temporary name beside the target and renamed into place: a failure or a
+    # kill leaves the old file (or none), never a half-written one
     try:
-        handle = open(path, mode)
+        with atomic_write(path, overwrite=overwrite) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, **kwargs)
     except FileExistsError:
         raise FileExistsError(
             f"{path} already exists; pass overwrite=True to replace it or choose another name."
         ) from None
-    try:
-        with handle:
-            fig.savefig(handle, format=fmt, dpi=dpi, **kwargs)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
     return path

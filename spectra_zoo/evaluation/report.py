@@ -24,11 +24,12 @@ import json
 import math
 import os
 import platform
-import shutil
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import numpy as np
+
+from spectra_zoo._io import atomic_write, write_json, write_text
 
 
 class ReportExistsError(FileExistsError):
@@ -265,8 +266,8 @@ class ComparisonResult:
 
         Args:
             out: Folder (created if missing).
-            overwrite: Allow writing into a non-empty folder (report files are replaced;
-                the old ``figures/`` folder is removed first).
+            overwrite: Allow writing into a non-empty folder: the report's own files and
+                figures of the same names are replaced, every other file is kept.
             figures: Draw the figures (False: tables and settings only).
 
         Returns:
@@ -278,14 +279,14 @@ class ComparisonResult:
         path = check_output_dir(out, overwrite)
         path.mkdir(parents=True, exist_ok=True)
         fig_dir = path / "figures"
-        if overwrite and fig_dir.is_dir():
-            shutil.rmtree(fig_dir)
         fig_dir.mkdir(exist_ok=True)
-        self.table.to_csv(path / "results.csv", index=False)
-        with open(path / "results.json", "w") as fh:
-            json.dump(self.to_dict(), fh, indent=2)
+        # every file goes to a temporary name beside it and is renamed into place (a kill
+        # leaves the old file or the new one); files this call does not write are kept
+        with atomic_write(path / "results.csv") as tmp:
+            self.table.to_csv(tmp, index=False)
+        write_json(path / "results.json", self.to_dict())
         made, problems = self._figures(fig_dir, overwrite=True) if figures else ([], ["figures not requested"])
-        (path / "report.md").write_text(self._report_md(made, problems))
+        write_text(path / "report.md", self._report_md(made, problems))
         return path
 
     def _report_md(self, figures, problems) -> str:

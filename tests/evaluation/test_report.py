@@ -105,3 +105,18 @@ def test_quick_report_says_what_was_reduced(tmp_path):
     text = (tmp_path / "quick" / "report.md").read_text()
     assert "Quick first look, reduced for speed: N_sim at most 5 noisy copies (186 training rows" in text
     assert "no MiniRocket / MultiRocket-Hydra" in text
+
+
+def test_overwrite_replaces_only_what_the_report_writes(tmp_path):
+    out = tmp_path / "run"
+    _result(models=("cnn",)).save(out)
+    (out / "notes.txt").write_text("mine")
+    (out / "figures" / "my_plot.png").write_bytes(b"mine")
+    old_csv = (out / "results.csv").read_text()
+    result = _result(models=("cnn",))
+    result.table.loc[0, "accuracy"] = 0.5
+    result.save(out, overwrite=True)
+    assert (out / "notes.txt").read_text() == "mine"
+    assert (out / "figures" / "my_plot.png").read_bytes() == b"mine"
+    assert (out / "results.csv").read_text() != old_csv
+    assert not [p.name for p in out.rglob(".*tmp*")]  # no temporary names left behind
