@@ -41,7 +41,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
-from spectra_zoo._validation import SpectraInputError
+from spectra_zoo._validation import SpectraInputError, check_class_labels, check_comparison_labels
 from spectra_zoo.evaluation.metrics import classification_metrics, transition_confidence
 from spectra_zoo.evaluation.protocols import PaperProtocol, Protocol, get_protocol
 from spectra_zoo.registry import build_model, list_models, model_info
@@ -170,7 +170,8 @@ def _check_xy(x, y, what="training"):
     if not np.all(np.isfinite(x)):
         raise SpectraInputError(f"{what} spectra contain NaN or infinite values.")
     if y is not None:
-        y = np.asarray(y)
+        # text labels, NaN, one-hot rows and a wrong count get a clear error here
+        y = check_class_labels(y, x.shape[0], name=f"{what} labels")
         if y.shape != (x.shape[0],):
             raise SpectraInputError(f"{what} labels must have shape ({x.shape[0]},), got {y.shape}.")
         if not np.issubdtype(y.dtype, np.integer):
@@ -577,6 +578,9 @@ def compare(
     if not seeds:
         raise SpectraInputError("seeds must contain at least one seed.")
     train = _resolve_data(data, ordered)
+    # one class, too few spectra or class indices with gaps would "succeed" with meaningless scores
+    if train.y is not None:
+        check_comparison_labels(train.y, name=f"labels of {train.name}")
     if isinstance(protocol, PaperProtocol) and train.dataset is None:
         raise SpectraInputError(
             "PaperProtocol needs a dataset (a SpectraSet such as spectra_zoo.datasets.load('hed_ramp')) to select "

@@ -251,3 +251,20 @@ def test_all_means_the_published_models_under_the_paper_protocol():
     assert len(paper) == 8 and "conv_sc_attention_ssl" not in paper
     modern = _resolve_models("all", ModernProtocol())
     assert set(paper) < set(modern) and {"inception_time", "lite"} <= set(modern)
+
+
+@pytest.mark.parametrize("labels, message", [
+    (np.zeros(40, int), "single class"),
+    (np.where(np.arange(40) < 20, 0, 5), "skip class indices"),
+    (np.array(["a", "b"] * 20), "text labels"),
+])
+def test_compare_refuses_labels_that_cannot_give_meaningful_scores(labels, message):
+    x = np.random.default_rng(0).normal(size=(40, 64)).astype("float32")
+    with pytest.raises(SpectraInputError, match=message):
+        compare(["fnn1d"], data=(x, labels), protocol=QUICK, progress=False)
+
+
+def test_compare_refuses_too_few_spectra():
+    x = np.random.default_rng(0).normal(size=(3, 64)).astype("float32")
+    with pytest.raises(SpectraInputError, match="at least 4"):
+        compare(["fnn1d"], data=(x, np.array([0, 1, 1])), protocol=QUICK, progress=False)
