@@ -71,3 +71,65 @@ def test_comparison_labels_refused(labels, fragment):
 
 def test_comparison_labels_accepted():
     np.testing.assert_array_equal(check_comparison_labels([0, 1, 2, 0, 1, 2, 2]), [0, 1, 2, 0, 1, 2, 2])
+
+
+# --------------------------------------------------------------- the checks where a model is fed
+@pytest.fixture(scope="module")
+def tiny_models():
+    import spectra_zoo
+
+    binary = spectra_zoo.build_model("cnn", input_length=64, num_classes=2)
+    three = spectra_zoo.build_model("cnn", input_length=64, num_classes=3)
+    return binary, three
+
+
+XM = np.random.default_rng(1).normal(size=(8, 64)).astype("float32")
+
+
+@pytest.mark.parametrize("wrap", [pd.DataFrame, tf.constant])
+def test_model_predict_refuses_nan_in_any_container(tiny_models, wrap):
+    bad = XM.copy()
+    bad[3, 7] = np.nan
+    with pytest.raises(SpectraInputError, match=r"NaN.*\(3, 7\)"):
+        tiny_models[0].predict(wrap(bad), verbose=0)
+
+
+def test_model_predict_refuses_nan_in_a_dataset(tiny_models):
+    bad = XM.copy()
+    bad[3, 7] = np.nan
+    with pytest.raises(tf.errors.InvalidArgumentError, match="NaN or infinite"):
+        tiny_models[0].predict(tf.data.Dataset.from_tensor_slices(bad).batch(4), verbose=0)
+
+
+def test_one_hot_labels_train_a_binary_model_and_leave_it_usable(tiny_models):
+    binary = tiny_models[0]
+    y = np.eye(2)[np.arange(8) % 2]
+    history = binary.fit(XM, y, epochs=1, batch_size=4, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert binary.predict(XM, verbose=0).shape == (8, 1)
+    # and the same with indices afterwards: the model still works
+    binary.fit(XM, np.arange(8) % 2, epochs=1, batch_size=4, verbose=0)
+
+
+def test_model_labels_refused_with_a_clear_message(tiny_models):
+    three = tiny_models[1]
+    with pytest.raises(SpectraInputError, match="text labels"):
+        three.fit(XM, np.array(list("abcabcab")), epochs=1, verbose=0)
+    with pytest.raises(SpectraInputError, match="up to 5 but the model has 3 classes"):
+        three.fit(XM, np.array([0, 1, 2, 5, 0, 1, 2, 0]), epochs=1, verbose=0)
+    with pytest.raises(SpectraInputError, match="7 labels for 8 spectra"):
+        three.evaluate(XM, np.zeros(7), verbose=0)
+    with pytest.raises(SpectraInputError, match="no spectra"):
+        three.predict(np.zeros((0, 64), "float32"), verbose=0)
+
+
+def test_categorical_loss_keeps_one_hot_labels():
+    import keras
+
+    import spectra_zoo
+
+    model = spectra_zoo.build_model("cnn", input_length=64, num_classes=3, compile=False)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    y = np.eye(3)[np.arange(8) % 3]
+    model.fit(XM, y, epochs=1, verbose=0)
+    assert isinstance(model, keras.Model)

@@ -34,7 +34,7 @@ from typing import Any, Dict, Optional
 import keras
 import numpy as np
 
-from spectra_zoo._validation import SpectraInputError, check_spectra
+from spectra_zoo._validation import SpectraInputError, check_class_labels, check_model_input
 from spectra_zoo.initializers import torch_kernel_uniform, TorchBiasUniform
 from spectra_zoo.optimizers import CoupledL2Adam
 
@@ -172,56 +172,46 @@ class SpectraModel(keras.Model):
 
     # -- validation -------------------------------------------------------------------
     def _check_x(self, x, name="x"):
+        """numpy, lists, DataFrames, eager tensors and ``tf.data`` pipelines all get checked."""
         if x is None or len(self.inputs) != 1:
             return x
-        import tensorflow as tf
+        return check_model_input(x, self.input_length, name=name, expected_rank=len(self.inputs[0].shape))
 
-        if isinstance(x, tf.data.Dataset):
-            spec = x.element_spec
-            spec = spec[0] if isinstance(spec, tuple) else spec
-            shape = getattr(spec, "shape", None)
-            if shape is not None and shape.rank and shape[-1] is not None and self.input_length:
-                if shape[-1] != self.input_length:
-                    raise SpectraInputError(
-                        f"{name} yields spectra of {shape[-1]} points but the model was built "
-                        f"for input_length={self.input_length}."
-                    )
-            return x
-        if isinstance(x, (np.ndarray, list, tuple)) or (
-            tf.is_tensor(x) and tf.executing_eagerly() and not isinstance(x, keras.KerasTensor)
-        ):
-            return check_spectra(
-                np.asarray(x), self.input_length, name=name, expected_rank=len(self.inputs[0].shape)
-            )
-        return x
+    def _categorical_loss(self) -> bool:
+        """Compiled with a one-hot (not sparse) cross-entropy: one-hot labels are what it wants."""
+        loss = getattr(self, "loss", None)
+        label = loss if isinstance(loss, str) else type(loss).__name__
+        label = str(label).lower()
+        return "categorical" in label and "sparse" not in label
 
     def _check_y(self, y, x, name="y"):
         if y is None or isinstance(x, keras.utils.PyDataset):
             return y
+        import tensorflow as tf
+
+        if isinstance(y, tf.data.Dataset) or (tf.is_tensor(y) and not tf.executing_eagerly()):
+            return y
+        if hasattr(y, "to_numpy") and type(y).__module__.startswith("pandas"):
+            y = y.to_numpy()
         try:
             y_arr = np.asarray(y)
-        except Exception:
+        except Exception:  # noqa: BLE001 - ragged and similar: Keras says what it needs
             return y
-        if y_arr.dtype == object:
-            raise SpectraInputError(f"{name} must be numeric class indices, got {y_arr.dtype}.")
-        if hasattr(x, "shape") and y_arr.shape[:1] != np.shape(x)[:1]:
-            raise SpectraInputError(
-                f"{name} has {y_arr.shape[0] if y_arr.ndim else 1} labels for {np.shape(x)[0]} "
-                "spectra; there must be one label per spectrum."
-            )
-        if y_arr.size and np.issubdtype(y_arr.dtype, np.number):
-            n_classes = 2 if self.num_outputs == 1 else self.num_outputs
-            if not np.all(np.isfinite(y_arr)):
-                raise SpectraInputError(f"{name} contains NaN or infinite labels.")
-            if self.num_outputs == 1 or y_arr.shape[-1:] != (self.num_outputs,):
-                lo, hi = float(np.min(y_arr)), float(np.max(y_arr))
-                if lo < 0 or hi > n_classes - 1:
-                    raise SpectraInputError(
-                        f"{name} holds labels from {lo:g} to {hi:g} but the model has "
-                        f"{n_classes} classes (labels 0..{n_classes - 1}). Build it with "
-                        f"num_classes={int(hi) + 1} or re-encode the labels."
-                    )
-        return y
+        n = np.shape(x)[0] if isinstance(x, np.ndarray) else None
+        if self.expects_series and y_arr.ndim >= 2:
+            # one label per spectrum of each series: (batch, n_spectra) or (batch, n_spectra, 1)
+            if n is not None and y_arr.shape[0] != n:
+                raise SpectraInputError(
+                    f"{name} has {y_arr.shape[0]} label series for {n} series of spectra; there must be one "
+                    "label per spectrum."
+                )
+            flat = y_arr.reshape(-1) if y_arr.ndim == 2 or y_arr.shape[-1] == 1 else y_arr.reshape(-1, y_arr.shape[-1])
+            checked = check_class_labels(flat, num_outputs=self.num_outputs, name=name)
+            return checked.reshape(y_arr.shape[:2] + ((1,) if y_arr.ndim == 3 else ()))
+        if y_arr.ndim == 2 and y_arr.shape[1] > 1 and self._categorical_loss():
+            check_class_labels(y_arr, n, num_outputs=self.num_outputs, name=name)  # one-hot rows, as the loss wants
+            return y_arr
+        return check_class_labels(y_arr, n, num_outputs=self.num_outputs, name=name)
 
     def fit(self, x=None, y=None, *args, **kwargs):
         x = self._check_x(x)
