@@ -51,7 +51,18 @@ MAX_GRID_POINTS = 2_000_000
 #: Most columns a line of a spectrum file may have (axis, intensity, error, ...).
 MAX_COLUMNS = 1000
 
+#: Largest file (characters) read by the line-by-line reader that explains unusual layouts
+#: (headers inside the data, decimal commas, touching fixed-width columns, damaged lines).
+#: It holds every line and token as a Python string, about 20 times the file size; plain
+#: files of any size go through the pandas C parser instead.
+MAX_CAREFUL_CHARS = 16 << 20
+
 _NAN_TOKENS = {"nan", "+nan", "-nan", "na", "n/a", "null"}
+
+#: A line of plain numbers separated by spaces, tabs, commas or semicolons.
+_PLAIN_LINE = re.compile(
+    r"[ \t]*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?:[ \t,;]+[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)*[ \t,;]*"
+)
 
 #: Windows C runtime spellings of infinity and NaN (``1.#INF``, ``-1.#IND``, ``1.#QNAN``).
 _MSVC_SPECIAL = re.compile(r"\d\.#(?:INF|IND|QNAN|SNAN)", re.IGNORECASE)
@@ -389,7 +400,32 @@ def read_spectrum_file(path, skip_header=None, comments="#", delimiter=None, col
         if (step < 0).all():
             return axis[::-1].copy(), intensity[::-1].copy()
     # Careful path: anything unusual, with line numbers for every error.
+    if len(text) > MAX_CAREFUL_CHARS:
+        _refuse_large_unusual(path, text, comments)
     return _parse_careful(path, text, skip_header, comments, delimiter, ax_col, y_col, need)
+
+
+def _refuse_large_unusual(path, text, comments):
+    """A large file the fast parser cannot take: name its first unusual line, without holding every line."""
+    where, first_data = "", False
+    for number, match in enumerate(re.finditer(r"[^\r\n]*(?:\r\n|\r|\n|$)", text), start=1):
+        line = match.group().rstrip("\r\n")
+        body = _strip_comment(line, comments).strip() if comments else line.strip()
+        if not body:
+            if match.end() >= len(text):
+                break
+            continue
+        if _PLAIN_LINE.fullmatch(body):
+            first_data = True
+        elif first_data:  # text before the first data line is a header; after it, the line at fault
+            where = f" The first line it could not take is line {number}: {line.strip()[:60]!r}."
+            break
+    raise SpectraFileError(
+        f"is {len(text) / 2**20:.1f} MiB and not a plain table of numbers.{where} Files in other layouts (headers "
+        f"between the data, decimal commas, touching columns, text in a column) are read up to "
+        f"{MAX_CAREFUL_CHARS >> 20} MiB; write plain numbers, one point per line",
+        path,
+    )
 
 
 def _decimals(token: str) -> int:

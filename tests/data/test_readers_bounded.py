@@ -58,8 +58,13 @@ def test_one_line_of_a_million_numbers_is_quick(tmp_path):
 
 _MEASURE = """
 import resource, sys, time
+import spectra_zoo.data.readers as readers
 from spectra_zoo.data import SpectraFileError, read_spectrum_file
+if len(sys.argv) > 2:
+    readers.MAX_CAREFUL_CHARS = int(sys.argv[2])
+import tracemalloc
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tracemalloc.start() if len(sys.argv) > 2 else None
 t = time.monotonic()
 try:
     read_spectrum_file(sys.argv[1])
@@ -67,6 +72,8 @@ except SpectraFileError as exc:
     print("error", str(exc)[-80:].replace(chr(10), " "))
 print("seconds", time.monotonic() - t)
 print("kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
+if tracemalloc.is_tracing():
+    print("traced_kib", tracemalloc.get_traced_memory()[1] / 1024)
 """
 
 
@@ -84,6 +91,40 @@ def test_nan_on_the_last_line_of_a_big_file_costs_a_small_multiple_of_its_size(t
     assert f"line {n}" in facts["error"] and "nan" in facts["error"]
     assert float(facts["kib"]) < 6 * size_kib, f"{float(facts['kib']) / size_kib:.1f} x the file size"
     assert float(facts["seconds"]) < 10
+
+
+def test_text_inside_a_big_file_is_named_in_bounded_memory(tmp_path):
+    """Above MAX_CAREFUL_CHARS the line-by-line reader (about 20 x the file size) is not used."""
+    path = tmp_path / "big.xy"
+    n = 400_000
+    lines = [f"{a:.3f} {v:.4f}" for a, v in zip(np.arange(n) * 0.001, np.ones(n))]
+    lines[n // 2] += " x"
+    path.write_text("# a header line\n" + "\n".join(lines) + "\n")
+    size_kib = path.stat().st_size / 1024
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    facts = {}
+    for limit in (str(1 << 20), str(1 << 30)):  # 1 MiB: refused in bounded memory; 1 GiB: the careful reader
+        out = subprocess.run([sys.executable, "-c", _MEASURE, str(path), limit], capture_output=True, text=True,
+                             env=env, timeout=300).stdout
+        facts[limit] = dict(line.split(" ", 1) for line in out.strip().splitlines())
+    bounded, careful = facts[str(1 << 20)], facts[str(1 << 30)]
+    assert "plain numbers" in bounded["error"]
+    # peak of what Python, numpy and pandas allocate while reading (maxrss is dominated by the imports here)
+    assert float(bounded["traced_kib"]) < 6 * size_kib, f"{float(bounded['traced_kib']) / size_kib:.1f} x the file"
+    assert float(careful["traced_kib"]) > 10 * size_kib, (facts, size_kib)  # what the limit saves
+    assert "200.000 1.0000 x" in careful["error"]  # below the limit the careful reader explains the line
+
+
+def test_big_unusual_file_error_names_the_line(tmp_path, monkeypatch):
+    import spectra_zoo.data.readers as readers
+
+    monkeypatch.setattr(readers, "MAX_CAREFUL_CHARS", 1000)
+    path = tmp_path / "odd.xy"
+    lines = [f"{i * 0.01:.2f} {i % 7}.5" for i in range(200)]
+    lines[120] = "12.00 abc"
+    path.write_text("2theta intensity\n" + "\n".join(lines) + "\n")
+    with pytest.raises(SpectraFileError, match=r"odd\.xy.*line 122: '12\.00 abc'.*plain numbers"):
+        read_spectrum_file(path)
 
 
 # ---------------------------------------------------------------- raw exceptions
