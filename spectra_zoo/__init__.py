@@ -38,7 +38,7 @@ __all__ = [
 
 #: Sub-packages imported on first use (``spectra_zoo.datasets.load(...)`` works after
 #: ``import spectra_zoo`` without paying for matplotlib or the simulator up front).
-_LAZY_SUBMODULES = ("data", "datasets", "evaluation", "plotting", "ssl", "layers", "models", "cli")
+_LAZY_SUBMODULES = ("data", "datasets", "evaluation", "plotting", "ssl", "layers", "models", "callbacks", "cli")
 
 
 def __getattr__(name):

@@ -4,9 +4,9 @@ Sub-commands::
 
     spectra-zoo list [models|datasets|pretrained]
     spectra-zoo compare [--models ...] [--data SRC] [--protocol modern|paper] [--quick] [--out DIR]
-    spectra-zoo train MODEL [--data SRC] [--out DIR] [--epochs N] [--quick]
+    spectra-zoo train MODEL [--data SRC] [--out DIR] [--epochs N] [--quick] [--resume]
     spectra-zoo evaluate MODEL.keras [--data SRC] [--out DIR]
-    spectra-zoo pretrain [--encoder NAME] [--data SRC] [--variant specrrmoco] [--epochs N] [--out DIR]
+    spectra-zoo pretrain [--encoder NAME] [--data SRC] [--variant specrrmoco] [--epochs N] [--out DIR] [--resume]
     spectra-zoo export MODEL.keras|PRESET OUT_DIR [--overwrite]
 
 ``SRC`` is a folder of spectrum files (``.xy``, ``.dat``, ``.txt``, ``.chi``; class
@@ -17,6 +17,11 @@ non-empty output folder is never written into without ``--overwrite``.
 
 Errors a user can cause (bad arguments, unreadable files, an existing output
 folder) print one line and exit with status 2; no traceback.
+
+``train`` and ``pretrain`` save the whole training state in ``OUT/checkpoint/`` after
+every epoch; after a kill, the same command with ``--resume`` continues where it
+stopped and ends with the weights of an uninterrupted run. The checkpoint is removed
+when the command has written its results.
 """
 
 from __future__ import annotations
@@ -71,6 +76,36 @@ def _check_out(out, overwrite):
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise CLIError(f"output folder {out} exists and is not empty; pass --overwrite or choose another --out.")
     return out
+
+
+CHECKPOINT_DIR = "checkpoint"
+
+
+def _run_folder(args):
+    """Output folder of a resumable command: refused when in use, unless ``--overwrite`` or ``--resume``.
+
+    Returns ``(out, checkpoint_dir)``. Without ``--resume`` an old checkpoint in ``out`` is
+    removed (the run starts from zero); with it the run continues from the checkpoint.
+    """
+    import shutil
+
+    resume = getattr(args, "resume", False)
+    out = _check_out(args.out, args.overwrite or (resume and Path(args.out, CHECKPOINT_DIR).is_dir()))
+    checkpoint = out / CHECKPOINT_DIR
+    if resume and not checkpoint.is_dir():
+        if out.is_dir() and any(out.iterdir()) and not args.overwrite:
+            raise CLIError(f"--resume: {out} holds no checkpoint to resume from (no {CHECKPOINT_DIR}/ folder).")
+        print(f"no checkpoint in {out}; starting from the first epoch", file=sys.stderr)
+    if not resume and checkpoint.exists():
+        shutil.rmtree(checkpoint)  # a checkpoint of an earlier run in this folder; --overwrite replaces it
+    return out, checkpoint
+
+
+def _finish_run(checkpoint):
+    """Remove the checkpoint once everything the command writes is in place."""
+    import shutil
+
+    shutil.rmtree(checkpoint, ignore_errors=True)
 
 
 def _load_model(path):
@@ -215,14 +250,19 @@ def cmd_train(args):
 
     if args.model not in spectra_zoo.list_models():
         raise CLIError(f"unknown model {args.model!r}; known: {', '.join(spectra_zoo.list_models())}.")
-    out = _check_out(args.out, args.overwrite)
+    out, checkpoint = _run_folder(args)
     dataset = load_data(args.data, args)
     _labels_or_fail(dataset, "train")
     result = compare([args.model], data=dataset, protocol=_protocol(args, dataset), seeds=(args.seed,), quick=args.quick,
-                     progress=True, command=_command_line(), keep_models=True, callbacks=[_step_progress()])
-    result.save(out, overwrite=args.overwrite, figures=not args.no_figures)
+                     progress=True, command=_command_line(), keep_models=True, callbacks=[_step_progress()],
+                     checkpoint_dir=checkpoint)
+    if args.model not in result.models:  # the comparison recorded why it failed
+        note = result.table["note"].iloc[0] if "note" in result.table else "training failed"
+        raise CLIError(f"{args.model}: {note}")
+    result.save(out, overwrite=True, figures=not args.no_figures)  # out was checked above
     model = result.models[args.model]
     _save_model(model, out / "model.keras")
+    _finish_run(checkpoint)
     print(result.to_markdown())
     print(f"\nmodel saved to {out / 'model.keras'}; report in {out / 'report.md'}")
     return 0
@@ -270,7 +310,7 @@ def cmd_pretrain(args):
     from spectra_zoo.ssl import evaluation as ssl_eval
     from spectra_zoo.ssl.training import history_summary, pretrain_encoder
 
-    out = _check_out(args.out, args.overwrite)
+    out, checkpoint = _run_folder(args)
     dataset = load_data(args.data, args)
     x = np.asarray(dataset.intensities, dtype="float32")
     lo, hi = x.min(axis=1, keepdims=True), x.max(axis=1, keepdims=True)
@@ -293,7 +333,7 @@ def cmd_pretrain(args):
           f"for {epochs} epochs ...", flush=True)
     model, history = pretrain_encoder(args.encoder, x_tr, external=external, variant=args.variant, epochs=epochs,
                                       batch_size=args.batch_size, seed=args.seed, verbose=1 if args.verbose else 0,
-                                      callbacks=[_step_progress()])
+                                      callbacks=[_step_progress()], checkpoint_dir=checkpoint)
     out.mkdir(parents=True, exist_ok=True)
     _save_model(model.encoder, out / "encoder.keras")
     summary = {"encoder": args.encoder, "variant": args.variant, "epochs": epochs, "data": str(args.data),
@@ -307,6 +347,7 @@ def cmd_pretrain(args):
               f"{scores['accuracy']:.3f}, macro F1 {scores['macro_f1']:.3f}")
     _write_json(out / "pretraining.json", summary)
     _write_json(out / "history.json", history.history)
+    _finish_run(checkpoint)
     print(f"encoder saved to {out / 'encoder.keras'}")
     return 0
 
@@ -347,6 +388,12 @@ def _add_data_args(p, default):
 def _add_out_args(p, default):
     p.add_argument("--out", default=default, help=f"output folder (default: {default})")
     p.add_argument("--overwrite", action="store_true", help="write into an existing, non-empty output folder")
+
+
+def _add_resume_arg(p):
+    p.add_argument("--resume", action="store_true",
+                   help=f"continue an interrupted run from OUT/{CHECKPOINT_DIR}/ (saved after every epoch; give the "
+                        "same arguments): it ends with the weights of an uninterrupted run")
 
 
 def _add_recipe_args(p):
@@ -396,6 +443,7 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="reduced size for a first look")
     p.add_argument("--no-figures", action="store_true")
+    _add_resume_arg(p)
     _add_out_args(p, "spectra_zoo_train")
     p.set_defaults(func=cmd_train)
 
@@ -418,6 +466,7 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--verbose", action="store_true", help="Keras progress bar per step and all losses")
+    _add_resume_arg(p)
     _add_out_args(p, "spectra_zoo_pretrain")
     p.set_defaults(func=cmd_pretrain)
 

@@ -182,3 +182,81 @@ def test_train_evaluate_export_serve_chain_in_fresh_processes(tmp_path, small_np
     _fresh("-m", "spectra_zoo.cli", "export", str(model), str(tmp_path / "served"))
     assert "served (5, 1)" in _fresh("-c", _LOAD_AND_SERVE, str(model), str(tmp_path / "served"),
                                      str(small_npz)).stdout
+
+
+# --------------------------------------------------------------- kill -9 and --resume (issue 13, item 6)
+def _checkpoint_epoch(path):
+    try:
+        with np.load(path) as data:
+            return json.loads(str(data["state"]))["epoch"]
+    except (OSError, KeyError, ValueError):
+        return 0
+
+
+def _killed_at(argv, checkpoint, at_epoch, timeout=300):
+    """Start ``python -m spectra_zoo.cli *argv``; SIGKILL it once ``checkpoint`` holds ``at_epoch`` epochs."""
+    import signal
+    import time
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(_ROOT), os.environ.get("PYTHONPATH", "")]),
+               TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.Popen([sys.executable, "-m", "spectra_zoo.cli", *argv], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env, cwd=str(_ROOT))
+    deadline = time.monotonic() + timeout
+    try:
+        while _checkpoint_epoch(checkpoint) < at_epoch:
+            assert proc.poll() is None, f"{argv} ended before epoch {at_epoch}:\n{proc.stderr.read()[-3000:]}"
+            assert time.monotonic() < deadline, "no checkpoint in time"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(60) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stderr.close()
+    return _checkpoint_epoch(checkpoint)
+
+
+def _same_weights(a, b):
+    import keras
+
+    wa, wb = keras.models.load_model(a).get_weights(), keras.models.load_model(b).get_weights()
+    assert len(wa) == len(wb)
+    for x, y in zip(wa, wb):
+        np.testing.assert_allclose(x, y, rtol=0, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_train_killed_and_resumed_ends_with_the_uninterrupted_weights(tmp_path, small_npz):
+    # 37 epochs (prime: 37 Keras epochs of 2 steps, one checkpoint each) of the modern recipe
+    args = ["train", "cnn", "--data", str(small_npz), "--protocol", "modern", "--epochs", "37", "--no-figures"]
+    _fresh("-m", "spectra_zoo.cli", *args, "--out", str(tmp_path / "ref"))
+    assert not (tmp_path / "ref" / "checkpoint").exists()  # removed once the results are written
+    run = tmp_path / "run"
+    done = _killed_at([*args, "--out", str(run)], run / "checkpoint" / "cnn-seed0" / "checkpoint.npz", 8)
+    assert 8 <= done < 37 and not (run / "model.keras").exists()
+    # without --resume the folder is refused: nothing of the interrupted run is thrown away by mistake
+    refused = subprocess.run([sys.executable, "-m", "spectra_zoo.cli", *args, "--out", str(run)],
+                             capture_output=True, text=True, cwd=str(_ROOT))
+    assert refused.returncode == 2 and "--overwrite" in refused.stderr
+    _fresh("-m", "spectra_zoo.cli", *args, "--out", str(run), "--resume")
+    _same_weights(tmp_path / "ref" / "model.keras", run / "model.keras")
+    ref = json.loads((tmp_path / "ref" / "results.json").read_text())
+    res = json.loads((run / "results.json").read_text())
+    assert res["table"][0]["accuracy"] == ref["table"][0]["accuracy"]
+    assert res["table"][0]["epochs"] == ref["table"][0]["epochs"] == 37
+
+
+@pytest.mark.slow
+def test_pretrain_killed_and_resumed_ends_with_the_uninterrupted_weights(tmp_path, small_npz):
+    args = ["pretrain", "--encoder", "fnn1d", "--data", str(small_npz), "--epochs", "25", "--batch-size", "8",
+            "--quick"]
+    _fresh("-m", "spectra_zoo.cli", *args, "--out", str(tmp_path / "ref"))
+    run = tmp_path / "run"
+    done = _killed_at([*args, "--out", str(run)], run / "checkpoint" / "checkpoint.npz", 6)
+    assert 6 <= done < 25
+    _fresh("-m", "spectra_zoo.cli", *args, "--out", str(run), "--resume")
+    _same_weights(tmp_path / "ref" / "encoder.keras", run / "encoder.keras")
+    ref = json.loads((tmp_path / "ref" / "history.json").read_text())
+    res = json.loads((run / "history.json").read_text())
+    assert res["loss"] == pytest.approx(ref["loss"], abs=1e-6) and len(res["loss"]) == 25

@@ -37,11 +37,13 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 
 from spectra_zoo._validation import SpectraInputError, check_class_labels, check_comparison_labels
+from spectra_zoo.callbacks import CheckpointError, ResumableCheckpoint
 from spectra_zoo.evaluation.metrics import classification_metrics, transition_confidence
 from spectra_zoo.evaluation.protocols import PaperProtocol, Protocol, get_protocol
 from spectra_zoo.registry import build_model, list_models, model_info
@@ -196,6 +198,7 @@ def train_model(
     arch_kwargs: Optional[Dict[str, Any]] = None,
     callbacks: Optional[Sequence[Any]] = None,
     verbose: int = 0,
+    checkpoint_dir=None,
 ) -> TrainedModel:
     """Build the registered model ``name`` and train it under ``protocol``.
 
@@ -214,6 +217,11 @@ def train_model(
             override the protocol's choices.
         callbacks: Extra Keras callbacks for ``fit``.
         verbose: ``fit`` verbosity.
+        checkpoint_dir: Folder for a :class:`~spectra_zoo.callbacks.ResumableCheckpoint`
+            per network (``<name>-seed<seed>``), saved every ``fit`` epoch. When it holds a
+            checkpoint of an interrupted run, training resumes there and ends with the
+            weights an uninterrupted run would have; a finished run is loaded, not
+            retrained. ``train_seconds`` then counts this process's training only.
 
     Returns:
         A :class:`TrainedModel` (for an ensemble: the averaged model, the summed
@@ -236,7 +244,7 @@ def train_model(
     if num_classes is None:
         num_classes = max(2, int(y.max()) + 1)
     runs = [_train_one(name, x, y, protocol, num_classes, ordered, dataset, int(seed) + 1000 * i, arch_kwargs,
-                       callbacks, verbose) for i in range(int(protocol.ensemble))]
+                       callbacks, verbose, checkpoint_dir) for i in range(int(protocol.ensemble))]
     first = runs[0]
     model, notes = first.model, first.notes
     if len(runs) > 1:
@@ -265,7 +273,8 @@ class _Member:
     notes: str
 
 
-def _train_one(name, x, y, protocol, num_classes, ordered, dataset, seed, arch_kwargs, callbacks, verbose):
+def _train_one(name, x, y, protocol, num_classes, ordered, dataset, seed, arch_kwargs, callbacks, verbose,
+               checkpoint_dir=None):
     import keras
 
     keras.utils.set_random_seed(int(seed))
@@ -285,11 +294,19 @@ def _train_one(name, x, y, protocol, num_classes, ordered, dataset, seed, arch_k
         yt = row_labels(np.asarray(yt), n_rows)[..., None]
     fit_kwargs = {k: v for k, v in plan.fit_kwargs.items() if v is not None}
     all_callbacks = list(plan.callbacks) + list(callbacks or [])
+    checkpoint = None
+    if checkpoint_dir is not None:
+        # last, so that it restores the protocol's callbacks after Keras has reset them
+        checkpoint = ResumableCheckpoint(Path(checkpoint_dir) / f"{name}-seed{int(seed)}", callbacks=plan.callbacks)
+        xt = checkpoint.fast_forward(xt, fit_kwargs.get("steps_per_epoch"))
+        fit_kwargs["initial_epoch"] = checkpoint.epochs_done
+        all_callbacks.append(checkpoint)
     with PeakMemory() as mem:
         start = time.perf_counter()
         history = target.fit(xt, yt, callbacks=all_callbacks, verbose=verbose, **fit_kwargs)
         seconds = time.perf_counter() - start
-    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    raw = checkpoint.history if checkpoint is not None else history.history
+    hist = {k: [float(v) for v in vals] for k, vals in raw.items()}
     epochs = int(round(len(hist.get("loss", [])) * plan.passes_per_fit_epoch))
     return _Member(model=model, kwargs=kwargs, history=hist, epochs=epochs,
                    train_seconds=seconds, peak_memory_mb=float(mem.peak_mb), memory_method=mem.method,
@@ -517,6 +534,7 @@ def compare(
     keep_models: bool = True,
     command: Optional[str] = None,
     baselines=None,
+    checkpoint_dir=None,
 ):
     """Train and evaluate several registered models under one protocol.
 
@@ -550,6 +568,9 @@ def compare(
             metrics (:mod:`spectra_zoo.evaluation.baselines`): ``None`` (none), ``True``
             or ``"default"`` (logistic regression and PLS-DA on SNV spectra, MiniRocket and
             MultiRocket-Hydra when aeon is installed), or a list of names.
+        checkpoint_dir: Save every network's training state there after every ``fit``
+            epoch and resume interrupted ones (see :func:`train_model`); run the same
+            ``compare`` again after a kill and finished models are loaded, not retrained.
 
     A model that fails on the data (an error while building, training or predicting)
     does not end the comparison: its row has NaN metrics and says why in ``note``.
@@ -602,10 +623,10 @@ def compare(
             try:
                 tm = train_model(name, x_tr, y_tr, protocol, num_classes=num_classes, ordered=train.ordered,
                                  dataset=train.dataset, seed=seed, arch_kwargs=arch_kwargs.get(name),
-                                 callbacks=callbacks)
+                                 callbacks=callbacks, checkpoint_dir=checkpoint_dir)
                 ev = evaluate_model(tm.model, x_te, y_te, name=name, protocol=protocol, mode=tm.mode,
                                     ordered=test_ordered)
-            except KeyboardInterrupt:
+            except (KeyboardInterrupt, CheckpointError):
                 raise
             except Exception as exc:  # noqa: BLE001 - one model failing must not end the comparison
                 reason = f"failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"

@@ -501,8 +501,16 @@ class ModernProtocol(Protocol):
                  f"{len(va)} validation spectra")
         fit_kwargs: Dict[str, Any] = {"epochs": epochs, "validation_data": val}
         if series:
-            fit_kwargs.update(batch_size=batch_size, shuffle=True)
-            return TrainingPlan(build_kwargs, xt, yt, fit_kwargs, callbacks, n_train=len(tr),
+            # an endless seeded pipeline with steps_per_epoch, not shuffled arrays: Keras draws the
+            # order of shuffled arrays itself, and a resumed run (ResumableCheckpoint) could not
+            # see the batches an uninterrupted one sees
+            import tensorflow as tf
+
+            data = (tf.data.Dataset.from_tensor_slices((xt, yt)).shuffle(len(xt), seed=int(seed),
+                                                                          reshuffle_each_iteration=True)
+                    .batch(batch_size).repeat().prefetch(tf.data.AUTOTUNE))
+            fit_kwargs.update(steps_per_epoch=steps_per_epoch, shuffle=False)
+            return TrainingPlan(build_kwargs, data, None, fit_kwargs, callbacks, n_train=len(tr),
                                 notes=notes + f", windows of {xt.shape[1]} ordered spectra, no augmentation")
         # Small sets have one or two batches per epoch, and Keras' per-epoch overhead (about
         # 0.1-0.2 s on 2 cores) would then cost more than the training: the pipeline repeats

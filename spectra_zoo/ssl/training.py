@@ -33,7 +33,7 @@ def ssl_batch_size(n_spectra, batch_size=512, multiple=8):
 def pretrain_encoder(encoder, x, external=None, variant="specrrmoco", epochs=100, batch_size=512, k_views=6,
                      piece_size=0.2, n_piece_classes=5, n_external_classes=5, queue_size=None, base_lr=0.15,
                      warmup_epochs=10, augmenter=None, seed=0, verbose=0, callbacks=None, encoder_kwargs=None,
-                     length_agnostic=True, **model_kwargs):
+                     length_agnostic=True, checkpoint_dir=None, **model_kwargs):
     """Pre-train an encoder with SpecRRMoco-Net / SpecRR-Net / SpecMoco-Net.
 
     Builds the self-supervised pipeline
@@ -70,6 +70,10 @@ def pretrain_encoder(encoder, x, external=None, variant="specrrmoco", epochs=100
             length, as in the original (and about twice as fast as resampling them).
             Otherwise the encoder is built for ``x.shape[1]`` points and the pieces
             are resampled. Use :func:`fixed_length_copy` to save a fixed-length encoder.
+        checkpoint_dir: Save the whole training state (encoders, queue, optimiser, logs)
+            there after every epoch with :class:`~spectra_zoo.callbacks.ResumableCheckpoint`;
+            when it holds the checkpoint of an interrupted run with the same arguments,
+            training resumes there and ends with the weights of an uninterrupted run.
         **model_kwargs: Further :class:`SpecRRMoco` arguments (``momentum``, ``temperature``, ...).
 
     Returns:
@@ -93,13 +97,28 @@ def pretrain_encoder(encoder, x, external=None, variant="specrrmoco", epochs=100
                      n_piece_classes=n_piece_classes, n_external_classes=n_external_classes, seed=seed)
     if augmenter is not None:
         ds_kwargs["augmenter"] = augmenter
-    dataset = self_supervised_dataset(x, **ds_kwargs).rebatch(b, drop_remainder=True)
+    # endless, with steps_per_epoch: one iterator for the whole run, so that a resumed run
+    # (checkpoint_dir) can skip exactly the batches the interrupted one used
+    dataset = self_supervised_dataset(x, **ds_kwargs).rebatch(b, drop_remainder=True).repeat()
     model = SpecRRMoco(encoder, queue_size=queue_size or max(64, 2 * len(x)), k_views=k_views,
                        n_piece_classes=n_piece_classes, n_external_classes=n_external_classes,
                        use_external=use_external, seed=seed, **VARIANTS[variant], **model_kwargs)
     model.compile(base_lr=base_lr, epochs=epochs, steps_per_epoch=max(1, steps),
                   warmup_epochs=min(warmup_epochs, max(0, epochs - 1)))
-    history = model.fit(dataset, epochs=epochs, verbose=verbose, callbacks=callbacks)
+    callbacks = list(callbacks or [])
+    initial_epoch = 0
+    checkpoint = None
+    if checkpoint_dir is not None:
+        from spectra_zoo.callbacks import ResumableCheckpoint
+
+        checkpoint = ResumableCheckpoint(checkpoint_dir, callbacks=callbacks)
+        dataset = checkpoint.fast_forward(dataset, steps_per_epoch=max(1, steps))
+        initial_epoch = checkpoint.epochs_done
+        callbacks.append(checkpoint)
+    history = model.fit(dataset, epochs=epochs, steps_per_epoch=max(1, steps), verbose=verbose, callbacks=callbacks,
+                        initial_epoch=initial_epoch)
+    if checkpoint is not None:
+        history.history = {k: list(v) for k, v in checkpoint.history.items()}
     return model, history
 
 
