@@ -56,13 +56,35 @@ __all__ = [
     "plot_embeddings",
     "plot_feature_importance",
     "plot_gradient_heatmap",
+    "plot_importance_on_spectra",
     "plot_model_comparison",
     "plot_saliency",
     "plot_series",
     "plot_training_curves",
     "plot_transition",
     "save_figure",
+    "axis_label",
 ]
+
+#: Axis labels of the units spectra_zoo's readers and simulators write.
+_UNIT_LABELS = {
+    "2theta_deg": "2θ (°)",
+    "wavenumber_cm-1": "Wavenumber (cm⁻¹)",
+    "raman_shift_cm-1": "Raman shift (cm⁻¹)",
+    "wavelength_nm": "Wavelength (nm)",
+    "q_inv_angstrom": "q (Å⁻¹)",
+    "q_inv_nm": "q (nm⁻¹)",
+    "d_angstrom": "d (Å)",
+    "energy_ev": "Energy (eV)",
+    "index": "Point index",
+}
+
+
+def axis_label(unit) -> str:
+    """Plot label of an axis unit (``"2theta_deg"`` -> ``"2θ (°)"``); unknown units are shown as written."""
+    if not unit:
+        return "Point index"
+    return _UNIT_LABELS.get(str(unit), _UNIT_LABELS.get(str(unit).lower(), str(unit)))
 
 
 class PlotInputError(SpectraInputError):
@@ -845,6 +867,88 @@ def plot_feature_importance(
         ax.set_title(name, fontsize="small", loc="left")
     axes[-1].set_xlabel(axis_label if axis is not None else "Point index")
     fig.suptitle(title or _IMPORTANCE_LABELS[kind])
+    return fig
+
+
+def plot_importance_on_spectra(
+    importances,
+    class_means,
+    axis=None,
+    regions=None,
+    kind: str = "mean_square",
+    window=None,
+    axis_label: str = "2θ (°)",
+    title: str | None = None,
+) -> Figure:
+    """Where each model looks, drawn over the spectra it decides on.
+
+    One panel per model: the class-mean spectra (lines, left axis) and the model's
+    importance magnitude smoothed over ``window`` points (filled, right axis, scaled to
+    its maximum), with its top regions shaded and numbered. The smoothing is the one of
+    :func:`spectra_zoo.evaluation.interpret.top_regions`: raw input gradients swing from
+    point to point, and a peak the model uses shows as one bump.
+
+    Args:
+        importances: dict model name -> ``(points,)`` vector or a
+            ``gradient_importance`` result (``kind`` is taken from it).
+        class_means: dict class label -> ``(points,)`` mean spectrum.
+        axis: Abscissa ``(points,)`` (default the point index).
+        regions: dict model name -> list of ``top_regions`` dicts to shade (default:
+            computed, three per model).
+        kind: ``"mean_square"`` (default) or ``"signed_sum"`` (its magnitude is drawn).
+        window: Smoothing window in points (default 1 % of the points, at least 3).
+        axis_label: x label when ``axis`` is given.
+        title: Figure title.
+
+    Returns:
+        matplotlib Figure with one axes per model (each with a twin axis).
+
+    Raises:
+        PlotInputError: empty inputs, unknown ``kind``, vectors of different lengths.
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    from spectra_zoo.evaluation.interpret import top_regions
+
+    if kind not in _IMPORTANCE_LABELS:
+        raise PlotInputError(f"kind must be 'signed_sum' or 'mean_square'; got {kind!r}.")
+    if not isinstance(importances, Mapping) or not importances:
+        raise PlotInputError("importances must be a non-empty dict: model name -> (points,) array.")
+    if not isinstance(class_means, Mapping) or not class_means:
+        raise PlotInputError("class_means must be a non-empty dict: class label -> (points,) mean spectrum.")
+    curves = {str(k): np.abs(_importance_vector(v, kind, str(k))) for k, v in importances.items()}
+    points = len(next(iter(curves.values())))
+    for name, vec in curves.items():
+        _check_length(vec, points, f"importances[{name!r}]", "the first importance vector")
+    means = {str(k): _as_array(v, f"class_means[{k!r}]", ndim=1) for k, v in class_means.items()}
+    for label, row in means.items():
+        _check_length(row, points, f"class_means[{label!r}]", "the importance vectors (points)")
+    grid = _check_axis(axis, points)
+    size = max(3, int(window or points // 100))
+
+    fig = _new_figure((9.0, 0.8 + 1.9 * len(curves)))
+    axes = fig.subplots(len(curves), 1, sharex=True, squeeze=False)[:, 0]
+    colours = colormaps["tab10"]
+    for ax, (name, vec) in zip(axes, curves.items()):
+        for i, (label, row) in enumerate(means.items()):
+            ax.plot(grid, row, color=colours(i % 10), linewidth=0.8, label=label)
+        ax.set_ylabel("Intensity", fontsize="small")
+        twin = ax.twinx()
+        smooth = uniform_filter1d(vec.astype(np.float64), size=size, mode="nearest")
+        peak = float(smooth.max()) or 1.0
+        twin.fill_between(grid, smooth / peak, color="tab:red", alpha=0.25, linewidth=0)
+        twin.plot(grid, smooth / peak, color="tab:red", linewidth=0.7)
+        twin.set_ylim(0, 1.15)
+        twin.set_yticks([])
+        found = (regions or {}).get(name) if regions is not None else top_regions(vec, grid, n=3, window=size)
+        for rank, region in enumerate(found or [], start=1):
+            ax.axvspan(region["lo"], region["hi"], color="tab:red", alpha=0.12, linewidth=0)
+            twin.annotate(str(rank), (region["centre"], 1.02), ha="center", fontsize="x-small", color="tab:red")
+        ax.set_title(f"{name}: importance (red, smoothed over {size} points) on the class means", fontsize="small",
+                     loc="left")
+    axes[0].legend(fontsize="x-small", loc="upper right", frameon=False)
+    axes[-1].set_xlabel(axis_label if axis is not None else "Point index")
+    fig.suptitle(title or "Where the models look")
     return fig
 
 

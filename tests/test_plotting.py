@@ -482,3 +482,29 @@ def test_save_figure_bad_arguments(tmp_path):
         plotting.save_figure("not a figure", tmp_path / "f.png")
     with pytest.raises(plotting.PlotInputError, match="directory"):
         plotting.save_figure(fig, tmp_path)
+
+
+def test_importance_on_spectra_draws_class_means_and_shaded_regions(rng):
+    axis = np.linspace(10, 50, P)
+    imp = {"cnn": rng.normal(size=P), "resnet": rng.normal(size=P)}
+    means = {"B1": rng.random(P), "B2": rng.random(P)}
+    fig = plotting.plot_importance_on_spectra(imp, means, axis=axis, kind="signed_sum")
+    panels = [ax for ax in fig.axes if ax.get_ylabel() == "Intensity"]
+    assert len(panels) == 2
+    assert [line.get_label() for line in panels[0].get_lines()] == ["B1", "B2"]
+    assert "cnn" in panels[0].get_title(loc="left") and "resnet" in panels[1].get_title(loc="left")
+    assert len(panels[0].patches) == 3  # three shaded top regions per model by default
+    given = {"cnn": [{"lo": 20.0, "hi": 21.0, "centre": 20.5, "share": 0.3}], "resnet": []}
+    fig = plotting.plot_importance_on_spectra(imp, means, axis=axis, regions=given, kind="signed_sum")
+    panels = [ax for ax in fig.axes if ax.get_ylabel() == "Intensity"]
+    assert len(panels[0].patches) == 1 and len(panels[1].patches) == 0
+    with pytest.raises(plotting.PlotInputError, match="class_means"):
+        plotting.plot_importance_on_spectra(imp, {}, axis=axis)
+    with pytest.raises(plotting.PlotInputError):
+        plotting.plot_importance_on_spectra(imp, {"B1": rng.random(P + 1)}, axis=axis)
+
+
+def test_axis_label_of_units():
+    assert plotting.axis_label("2theta_deg") == "2θ (°)"
+    assert plotting.axis_label(None) == "Point index"
+    assert plotting.axis_label("furlongs") == "furlongs"

@@ -683,6 +683,7 @@ def compare(
         "quick": bool(protocol.quick),
         "quick_reductions": protocol.quick_reductions() if protocol.quick else "",
         "num_classes": num_classes,
+        "axis_unit": getattr(train.dataset, "axis_unit", None) if train.axis is not None else None,
         "arch_kwargs": arch_kwargs,
         "baselines": baseline_names,
         "memory_method": "process RSS peak during fit, /proc/self/statm sampled every 5 ms (CPU)",

@@ -37,6 +37,7 @@ __all__ = [
     "attention_maps",
     "gradient_importance",
     "importance_table",
+    "top_regions",
     "integrated_gradients",
 ]
 
@@ -471,3 +472,57 @@ def importance_table(models_dict: Mapping[str, object], x, y=None, loss=None,
     if len(lengths) > 1:
         raise InterpretError(f"the models see spectra of different lengths {sorted(lengths)}; cannot stack them.")
     return ImportanceTable(names=names, signed_sum=np.stack(signed), mean_square=np.stack(square))
+
+
+# ----------------------------------------------------------------------------- where a model looks
+
+def top_regions(importance, axis=None, n: int = 3, window: Optional[int] = None):
+    """The ``n`` regions of the axis that carry most of a model's importance.
+
+    The magnitude of the importance (``|signed_sum|`` or ``mean_square``) is smoothed
+    with a moving average of ``window`` points (default: 1 % of the points, at least 3),
+    which turns the point-to-point gradient noise into one bump per peak the model uses;
+    the ``n`` highest bumps (``scipy.signal.find_peaks``, at least two windows apart) are
+    the regions, each spanning its bump at half height (``scipy.signal.peak_widths``).
+
+    Args:
+        importance: ``(points,)`` importance, e.g. ``gradient_importance(...).mean_square``.
+        axis: Abscissa ``(points,)`` (default: the point index).
+        n: Number of regions.
+        window: Smoothing window in points.
+
+    Returns:
+        List of dicts, highest first: ``lo``, ``hi`` and ``centre`` on ``axis``, and
+        ``share``, the fraction of the total importance magnitude inside ``[lo, hi]``.
+
+    Example:
+        >>> imp = gradient_importance(model, x)
+        >>> [f"{r['lo']:.1f}-{r['hi']:.1f} deg ({r['share']:.0%})" for r in top_regions(imp.mean_square, two_theta)]
+    """
+    from scipy.ndimage import uniform_filter1d
+    from scipy.signal import find_peaks, peak_widths
+
+    magnitude = np.abs(np.asarray(importance, dtype=np.float64).reshape(-1))
+    points = magnitude.size
+    if points < 3 or not np.all(np.isfinite(magnitude)):
+        raise InterpretError(f"importance must be a finite vector of at least 3 points; got {points} points.")
+    grid = np.arange(points, dtype=np.float64) if axis is None else np.asarray(axis, dtype=np.float64).reshape(-1)
+    if grid.shape != (points,):
+        raise InterpretError(f"axis has {grid.size} values for {points} importance points.")
+    window = max(3, int(window or points // 100))
+    smooth = uniform_filter1d(magnitude, size=window, mode="nearest")
+    total = magnitude.sum()
+    if total == 0:
+        return []
+    peaks, _ = find_peaks(smooth, distance=2 * window)
+    if peaks.size == 0:
+        peaks = np.array([int(np.argmax(smooth))])
+    best = peaks[np.argsort(smooth[peaks])[::-1][: int(n)]]
+    _, _, left, right = peak_widths(smooth, best, rel_height=0.5)
+    index = np.arange(points)
+    regions = []
+    for peak, lo, hi in zip(best, left, right):
+        inside = (index >= np.floor(lo)) & (index <= np.ceil(hi))
+        regions.append({"lo": float(np.interp(lo, index, grid)), "hi": float(np.interp(hi, index, grid)),
+                        "centre": float(grid[peak]), "share": float(magnitude[inside].sum() / total)})
+    return regions

@@ -213,9 +213,23 @@ class ComparisonResult:
                 emit(f"Series: {name}", f"series_{name}.png", lambda n=name: self._series_figure(plotting, n))
         importance = self._feature_importance()
         if importance:
-            emit("Feature importance", "feature_importance.png",
-                 lambda: plotting.plot_feature_importance(importance, spectra=self.x_test[[0, -1]], axis=self.axis))
+            label = plotting.axis_label(self.settings.get("axis_unit")) if self.axis is not None else "Point index"
+            emit("Feature importance: where each model looks, on the class means", "feature_importance.png",
+                 lambda: plotting.plot_importance_on_spectra(importance, self._class_means(), axis=self.axis,
+                                                             regions=self._regions, axis_label=label))
         return made, problems
+
+    def _class_means(self) -> Dict[str, np.ndarray]:
+        names = self.class_names or []
+        y = np.asarray(self.y_test)
+        return {(names[c] if c < len(names) else f"class {c}"): self.x_test[y == c].mean(axis=0)
+                for c in np.unique(y)}
+
+    def _importance_regions(self, importance) -> Dict[str, list]:
+        """Top three regions of every model's mean-square importance (``interpret.top_regions``)."""
+        from spectra_zoo.evaluation.interpret import top_regions
+
+        return {name: top_regions(imp.mean_square, self.axis, n=3) for name, imp in importance.items()}
 
     def _series_figure(self, plotting, name):
         probs = self.predictions[name]
@@ -248,6 +262,7 @@ class ComparisonResult:
         from spectra_zoo.evaluation.protocols import series_layout
 
         out = {}
+        self._regions = {}
         for name, model in self.models.items():
             # series-mode models see the test spectra in their series layout (spec 2.2/2.3/2.7);
             # the importance sums over every spectrum either way
@@ -258,6 +273,7 @@ class ComparisonResult:
                 out[name] = fn(model, x, batch_size=_IMPORTANCE_BATCH)
             except Exception:  # noqa: BLE001 - optional extra; skip models it cannot explain
                 continue
+        self._regions = self._importance_regions(out)
         return out
 
     # -- files ----------------------------------------------------------------------
@@ -306,6 +322,18 @@ class ComparisonResult:
                   "(CPU, /proc/self/statm sampled every 5 ms; includes TensorFlow itself); n_train = spectra the "
                   "optimiser trained on (paper protocol: rows of the training matrix, binned FCNN: curves; "
                   "validation spectra excluded); n_test = test spectra.", ""]
+        regions = getattr(self, "_regions", None)
+        if regions:
+            unit = self.settings.get("axis_unit") if self.axis is not None else "points"
+            lines += ["## Where the models look", "",
+                      "The three regions of the axis that carry most of each model's gradient importance "
+                      "(mean square over the test spectra, smoothed over 1 % of the points; "
+                      "`spectra_zoo.evaluation.interpret.top_regions`), with the share of the total importance "
+                      f"inside each (axis unit: {unit or 'as given'}):", ""]
+            for name, found in regions.items():
+                parts = [f"{r['lo']:.4g} to {r['hi']:.4g} ({r['share']:.0%})" for r in found]
+                lines.append(f"- {name}: " + ("; ".join(parts) if parts else "no importance"))
+            lines += [""]
         if figures:
             lines += ["## Figures", ""]
             lines += [f"- [{title}]({rel})" for title, rel in figures]

@@ -1,7 +1,8 @@
 """Tests of the comparison harness: train_model, evaluate_model, compare."""
 
-import importlib.util
 from types import SimpleNamespace
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -217,8 +218,10 @@ def test_compare_writes_report_with_feature_importance(tmp_path):
             progress=False, arch_kwargs={"fnn1d": _tiny("fnn1d")}, command="spectra-zoo compare fnn1d")
     assert (out / "report.md").is_file() and (out / "results.csv").is_file()
     assert "spectra-zoo compare fnn1d" in (out / "report.md").read_text()
-    if importlib.util.find_spec("spectra_zoo.evaluation.interpret") is not None:
-        assert (out / "figures" / "feature_importance.png").is_file()
+    assert (out / "figures" / "feature_importance.png").is_file()
+    report = (out / "report.md").read_text()
+    assert "## Where the models look" in report
+    assert re.search(r"- fnn1d: [-\d.e]+ to [-\d.e]+ \(\d+%\)", report), report
 
 
 @pytest.mark.slow

@@ -244,3 +244,29 @@ def test_input_errors(rng):
         gradient_importance("cnn", x)
     with pytest.raises(ValueError, match="steps"):
         integrated_gradients(model, x, steps=0)
+
+
+# ----------------------------------------------------------------------------- top_regions
+def test_top_regions_find_the_peaks_a_model_uses_under_gradient_noise():
+    from spectra_zoo.evaluation.interpret import top_regions
+
+    rng = np.random.default_rng(3)
+    axis = np.linspace(10.0, 50.0, 2001)
+    signal = 3.0 * np.exp(-0.5 * ((axis - 35.0) / 0.2) ** 2) + 1.5 * np.exp(-0.5 * ((axis - 20.0) / 0.2) ** 2)
+    importance = signal * rng.normal(1.0, 0.5, axis.size) ** 2 + 0.05 * rng.random(axis.size)
+    regions = top_regions(importance, axis, n=2)
+    assert [round(r["centre"]) for r in regions] == [35, 20]
+    for r, centre in zip(regions, (35.0, 20.0)):
+        assert r["lo"] < centre < r["hi"] and r["hi"] - r["lo"] < 2.0
+    assert regions[0]["share"] > regions[1]["share"] > 0.1
+    assert sum(r["share"] for r in regions) < 1.0
+
+
+def test_top_regions_refuses_bad_input():
+    from spectra_zoo.evaluation.interpret import InterpretError, top_regions
+
+    with pytest.raises(InterpretError, match="finite"):
+        top_regions(np.array([1.0, np.nan, 2.0, 3.0]))
+    with pytest.raises(InterpretError, match="axis has 3 values"):
+        top_regions(np.ones(10), np.arange(3))
+    assert top_regions(np.zeros(10)) == []
