@@ -42,9 +42,36 @@ class CLIError(Exception):
 
 
 # ----------------------------------------------------------------------------- helpers
-def _quiet_tensorflow():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def _quiet_tensorflow(verbose=False):
+    """Import TensorFlow with its start-up log (oneDNN, CUDA, cuInit lines) kept off the terminal.
+
+    Those lines come from TensorFlow's C++ libraries before its logging is set up, so
+    ``TF_CPP_MIN_LOG_LEVEL`` does not hide them: the import (and the device set-up that
+    prints the cuInit error) runs with file descriptor 2 sent to a temporary file, which is
+    shown after all if the import fails. ``verbose=True`` leaves everything as it is.
+    """
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    if verbose:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            import tensorflow as tf
+
+            tf.config.list_logical_devices()
+        except BaseException:
+            os.dup2(saved, 2)
+            log.seek(0)
+            sys.stderr.write(log.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _data_kwargs(args):
@@ -369,8 +396,14 @@ def cmd_export(args):
     if out.exists() and not args.overwrite:
         raise CLIError(f"{out} exists; pass --overwrite to replace it.")
     path = spectra_zoo.export_saved_model(model, out, overwrite=args.overwrite)
-    print(f"SavedModel written to {path} (signature 'serve': float32 spectra -> probabilities)")
+    returns = "class probabilities" if _is_classifier(model) else "features (an encoder, no classifier)"
+    print(f"SavedModel written to {path} (signature 'serve': float32 spectra -> {returns})")
     return 0
+
+
+def _is_classifier(model) -> bool:
+    """The model ends in the classifier layer that ``build_model`` gives every classifier."""
+    return any(layer.name == "classifier" for layer in model.layers)
 
 
 # ----------------------------------------------------------------------------- parser
@@ -408,7 +441,16 @@ def _add_recipe_args(p):
 def build_parser():
     parser = argparse.ArgumentParser(prog="spectra-zoo", description="Classify 1D spectra with the spectra_zoo models.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's start-up log; pretrain: also Keras' progress bar and all losses")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_parser = sub.add_parser
+
+    def add_parser(name, **kwargs):
+        return _add_parser(name, parents=[common], **kwargs)
+
+    sub.add_parser = add_parser
 
     p = sub.add_parser("list", help="list models, datasets and pretrained encoders")
     p.add_argument("what", nargs="?", default="all", choices=("all", "models", "datasets", "pretrained"))
@@ -465,7 +507,6 @@ def build_parser():
     p.add_argument("--no-external", action="store_true", help="do not use the external variable (pressure)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--verbose", action="store_true", help="Keras progress bar per step and all losses")
     _add_resume_arg(p)
     _add_out_args(p, "spectra_zoo_pretrain")
     p.set_defaults(func=cmd_pretrain)
@@ -489,12 +530,12 @@ def _version():
 
 def main(argv=None):
     """Entry point of the ``spectra-zoo`` console script. Returns the exit status."""
-    _quiet_tensorflow()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USAGE
+    _quiet_tensorflow(verbose=args.verbose)
     from spectra_zoo._validation import SpectraInputError
 
     try:
@@ -507,7 +548,8 @@ def main(argv=None):
         if isinstance(err, KeyError):
             msg = f"not found: {msg}"
     except KeyboardInterrupt:
-        print("spectra-zoo: interrupted", file=sys.stderr)
+        # on its own line: a progress bar may be half drawn
+        print("\nspectra-zoo: interrupted", file=sys.stderr)
         return 130
     print(f"spectra-zoo {args.command}: error: {msg}", file=sys.stderr)
     return EXIT_USAGE

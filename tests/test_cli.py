@@ -101,9 +101,10 @@ def test_compare_train_evaluate_export_round_trip(capsys, tmp_path, small_npz):
     metrics = json.loads((metrics_dir / "metrics.json").read_text())
     assert 0.0 <= metrics["accuracy"] <= 1.0
 
-    code, _, err = run_cli(capsys, "export", str(model_path), str(tmp_path / "served"))
+    code, out, err = run_cli(capsys, "export", str(model_path), str(tmp_path / "served"))
     assert code == 0, err
     assert (tmp_path / "served" / "saved_model.pb").is_file()
+    assert "-> class probabilities" in out
     code, _, err = run_cli(capsys, "export", str(model_path), str(tmp_path / "served"))
     assert code == 2 and "--overwrite" in err
 
@@ -260,3 +261,31 @@ def test_pretrain_killed_and_resumed_ends_with_the_uninterrupted_weights(tmp_pat
     ref = json.loads((tmp_path / "ref" / "history.json").read_text())
     res = json.loads((run / "history.json").read_text())
     assert res["loss"] == pytest.approx(ref["loss"], abs=1e-6) and len(res["loss"]) == 25
+
+
+def test_export_of_an_encoder_says_it_returns_features(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "export", "conv_sc_specrrmoco_feo", str(tmp_path / "enc"))
+    assert code == 0, err
+    assert "features (an encoder" in out and "probabilities" not in out
+
+
+def test_commands_print_no_tensorflow_start_up_log(tmp_path):
+    quiet = _fresh("-m", "spectra_zoo.cli", "list", "models")
+    assert "cnn" in quiet.stdout
+    for noise in ("oneDNN", "cuda", "cuInit", "absl"):
+        assert noise not in quiet.stderr, quiet.stderr
+    loud = _fresh("-m", "spectra_zoo.cli", "list", "models", "--verbose")
+    assert "cnn" in loud.stdout
+
+
+def test_interrupt_message_starts_on_its_own_line(capsys, monkeypatch):
+    import spectra_zoo.cli as cli
+
+    def interrupted(args):
+        sys.stderr.write("\r  [#####.....] 5/10 steps")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_list", interrupted)
+    code = main(["list"])
+    err = capsys.readouterr().err
+    assert code == 130 and "\nspectra-zoo: interrupted" in err
