@@ -214,8 +214,8 @@ def test_series_transition_confidence_object(series):
 
 
 def test_series_with_real_metrics_and_estimate(series):
-    metrics = pytest.importorskip("spectra_zoo.evaluation.metrics")
-    transition = pytest.importorskip("spectra_zoo.evaluation.transition")
+    from spectra_zoo.evaluation import metrics, transition
+
     x, probs, y = series
     conf = metrics.transition_confidence((probs > 0.5).astype(int))
     est = transition.estimate_transition(probs, n_boot=50)
@@ -433,7 +433,8 @@ def test_transition_with_estimate(series):
 
 
 def test_transition_with_real_estimate(series):
-    transition = pytest.importorskip("spectra_zoo.evaluation.transition")
+    from spectra_zoo.evaluation import transition
+
     _, probs, _ = series
     pressure = np.linspace(10, 56, N)
     est = transition.estimate_transition(probs, index=pressure, n_boot=50)

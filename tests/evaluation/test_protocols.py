@@ -281,7 +281,8 @@ def test_bn_training_mode_at_test_changes_bn_model_predictions():
 
 
 def test_paper_plans_with_the_real_data_protocol():
-    data_protocol = pytest.importorskip("spectra_zoo.data.protocol")
+    from spectra_zoo.data import protocol as data_protocol
+
     rng = np.random.default_rng(0)
     y = (np.arange(349) >= 185).astype(int)  # the spec 1.1 split
     ds = SimpleNamespace(axis=np.arange(64.0), intensities=rng.random((349, 64)).astype("float32"), labels=y,

@@ -21,7 +21,6 @@ def test_ssl_batch_size():
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", ["specrrmoco", "specmoco"])
 def test_pretrain_encoder_with_the_pipeline(variant):
-    pytest.importorskip("spectra_zoo.data.pipelines")
     x, _, ext = simulated_spectra(n=32)
     model, history = pretrain_encoder("fnn1d", x, external=ext.astype("float32"), variant=variant, epochs=2,
                                       batch_size=16, k_views=3, piece_size=0.25, seed=0,
