@@ -233,18 +233,25 @@ def gradient_importance(model, x, y=None, loss=None, training: bool = False,
         y = _predicted_targets(probs)
     y = _check_y(model, x, y)
 
+    def chunk_gradient(xs, ys, weight):
+        with tf.GradientTape() as tape:
+            tape.watch(xs)
+            pred = model(xs, training=training)
+            # loss functions (not Loss objects) return one value per term: take the mean;
+            # ``weight`` re-weights the chunk's mean to a mean over all of x
+            part = tf.reduce_mean(loss_fn(ys, pred)) * weight
+        return tape.gradient(part, xs), part
+
+    # one graph (traced once per chunk shape): TensorFlow frees each activation when the
+    # backward pass no longer needs it, where an eager tape over a functional model holds
+    # every layer's output until the end (GBs for the ResNet or a whole test series)
+    step = tf.function(chunk_gradient, autograph=False, reduce_retracing=True)
     grads, total = [], 0.0
     with _RestoreState(model, training):
         for s in slices:
             xs = tf.convert_to_tensor(x[s])
-            with tf.GradientTape() as tape:
-                tape.watch(xs)
-                pred = model(xs, training=training)
-                # loss functions (not Loss objects) return one value per term: take the mean
-                part = tf.reduce_mean(loss_fn(tf.convert_to_tensor(y[s]), pred))
-                # the mean over the chunk, re-weighted to a mean over all of x
-                part = part * (xs.shape[0] / len(x))
-            grads.append(tape.gradient(part, xs).numpy())
+            grad, part = step(xs, tf.convert_to_tensor(y[s]), tf.constant(xs.shape[0] / len(x), tf.float32))
+            grads.append(grad.numpy())
             total += float(part)
     g = np.concatenate(grads)
     flat = g.reshape(-1, g.shape[-1])
