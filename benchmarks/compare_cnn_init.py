@@ -23,11 +23,14 @@ at ``--counts-per-unit``) and the report gives:
 3. that ``model.fit`` (the harness's call) ends at the same weights as the step-by-step loop;
 4. the test predictions on the 349 ordered spectra (batch norm in training mode, spec 1.4).
 
-``--seeds N`` repeats 4 (the paired test) for N PyTorch seeds, copying each init into Keras.
+``--seeds N`` repeats 4 (the paired test) for N PyTorch seeds, copying each init into Keras;
+``--keras-seeds N`` does it the other way round, for the Keras inits of seeds 0 ... N - 1 (the
+seeds of ``bench_paper_cnn.py``), trained in Keras and, converted, in PyTorch.
 
 Usage:
     python benchmarks/compare_cnn_init.py --counts-per-unit 600 --seed 0
     python benchmarks/compare_cnn_init.py --counts-per-unit 600 --seeds 8 --paired-only
+    python benchmarks/compare_cnn_init.py --counts-per-unit 600 --keras-seeds 8 --paired-only
 """
 
 from __future__ import annotations
@@ -94,6 +97,28 @@ def build_keras_cnn(input_length, seed=0):
     return spectra_zoo.build_model("cnn", input_length=int(input_length), num_classes=2, **kwargs)
 
 
+def keras_to_torch(array, kind, variable, perm):
+    """The inverse of :func:`torch_to_keras`."""
+    if kind == "conv" and variable == "kernel":
+        return np.transpose(array, (2, 1, 0))
+    if kind == "ln_flat":
+        out = np.empty_like(array)
+        out[perm] = array
+        return out
+    if kind == "dense" and variable == "kernel":
+        out = np.empty_like(array.T)
+        out[:, perm] = array.T
+        return out
+    return array
+
+
+def export_keras_init(model, path):
+    """Write the Keras model's weights as ``init/<torch name>`` arrays for ``torch_cnn_trace.py --init``."""
+    perm = flatten_permutation(model.get_layer("conv3").filters, model.get_layer("flatten").input.shape[1])
+    np.savez(path, **{f"init/{tname}": keras_to_torch(v.numpy(), kind, path_.split("/")[1], perm)
+                      for v, tname, kind, path_ in variable_map(model)})
+
+
 def load_torch_init(model, trace, prefix="init"):
     perm = flatten_permutation(model.get_layer("conv3").filters, model.get_layer("flatten").input.shape[1])
     for v, tname, kind, path in variable_map(model):
@@ -103,9 +128,11 @@ def load_torch_init(model, trace, prefix="init"):
     return perm
 
 
-def run_torch_trace(data_npz, out_npz, seed, epochs, probe, double=False):
+def run_torch_trace(data_npz, out_npz, seed, epochs, probe, double=False, init=None):
     cmd = [sys.executable, str(HERE / "reference" / "torch_cnn_trace.py"), str(data_npz), str(out_npz),
            "--seed", str(seed), "--epochs", str(epochs), "--probe", str(probe)] + (["--double"] if double else [])
+    if init is not None:
+        cmd += ["--init", str(init)]
     subprocess.run(cmd, capture_output=True, text=True, check=True)
     return dict(np.load(out_npz))
 
@@ -271,6 +298,30 @@ def paired_runs(x, y, xt, yt, tmp, seeds, epochs):
     return rows
 
 
+def keras_seeded_runs(x, y, xt, yt, tmp, seeds, epochs):
+    """The other way round: Keras' own init (``keras.utils.set_random_seed(s)``) trained in both frameworks."""
+    import keras
+
+    data = Path(tmp) / "data.npz"
+    np.savez(data, x=x, y=y, xt=xt, yt=yt)
+    print(f"\n## Keras-seeded inits: seeds 0 ... {seeds - 1} (as bench_paper_cnn.py), each init also trained "
+          f"in PyTorch; {epochs} full-batch steps\n")
+    print("| Keras seed | final loss Keras / torch | accuracy Keras / torch | confidence Keras / torch | "
+          "boundary Keras / torch | max abs diff of test p |\n|---:|---|---|---|---|---:|")
+    for s in range(seeds):
+        model = build_keras_cnn(x.shape[1], seed=s)
+        init = Path(tmp) / f"k{s}_init.npz"
+        export_keras_init(model, init)
+        t = run_torch_trace(data, Path(tmp) / f"k{s}.npz", 0, epochs, 8, init=init)
+        hist = model.fit(x, y, epochs=epochs, batch_size=len(x), shuffle=False, verbose=0)
+        pk = np.asarray(model(xt, training=True)).ravel()
+        sk, st = scores(pk, yt), scores(t["test_train"], yt)
+        print(f"| {s} | {hist.history['loss'][-1]:.4f} / {t['loss'][-1]:.4f} | "
+              f"{sk['accuracy']:.3f} / {st['accuracy']:.3f} | {sk['confidence']:.3f} / {st['confidence']:.3f} | "
+              f"{sk['boundary']} / {st['boundary']} | {np.abs(pk - t['test_train']).max():.1e} |", flush=True)
+        keras.backend.clear_session()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts-per-unit", type=float, default=600.0)
@@ -278,6 +329,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--probe", type=int, default=256)
     parser.add_argument("--seeds", type=int, default=0, help="paired runs for PyTorch seeds 12345 ... 12345 + N - 1")
+    parser.add_argument("--keras-seeds", type=int, default=0,
+                        help="Keras inits of seeds 0 ... N - 1 trained in both frameworks")
     parser.add_argument("--paired-only", action="store_true", help="skip the step-by-step report")
     args = parser.parse_args(argv)
 
@@ -299,6 +352,8 @@ def main(argv=None):
             same_init_report(x, y, xt, yt, tmp, args.seed, args.epochs, args.probe)
         if args.seeds:
             paired_runs(x, y, xt, yt, tmp, args.seeds, args.epochs)
+        if args.keras_seeds:
+            keras_seeded_runs(x, y, xt, yt, tmp, args.keras_seeds, args.epochs)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,11 @@ Optimiser: ``torch.optim.Adam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_deca
 loss ``nn.functional.binary_cross_entropy`` on the sigmoid output (mean). ``--double`` runs the
 whole thing in float64 (the round-off yardstick for the float32 runs).
 
+``--init INIT.npz`` starts from given weights (keys ``init/<state-dict name>``, e.g. a Keras init
+converted by ``compare_cnn_init.py --keras-seeds``) instead of the seed's.
+
 Usage: python benchmarks/reference/torch_cnn_trace.py DATA.npz OUT.npz [--seed 12345] [--epochs 5]
-       [--probe 256] [--double]
+       [--probe 256] [--double] [--init INIT.npz]
 """
 
 import argparse
@@ -43,6 +46,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--probe", type=int, default=256)
     parser.add_argument("--double", action="store_true")
+    parser.add_argument("--init", help="npz with init/<state-dict name> arrays to start from instead of the seed's")
     args = parser.parse_args()
     torch.set_num_threads(2)
     dtype = torch.float64 if args.double else torch.float32
@@ -53,6 +57,11 @@ def main():
 
     torch.manual_seed(args.seed)
     model = CNN(x.shape[1])  # initialised in float32 as in torch_cnn.py, then (maybe) widened
+    if args.init:
+        init = np.load(args.init)
+        state = {name: torch.tensor(init[f"init/{name}"], dtype=value.dtype) if f"init/{name}" in init else value
+                 for name, value in model.state_dict().items()}
+        model.load_state_dict(state)
     model = model.to(dtype)
     out = {}
     for name, value in model.state_dict().items():
