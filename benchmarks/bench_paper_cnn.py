@@ -8,8 +8,13 @@ default is 60), and scored on the 349 ordered spectra with batch norm in trainin
 (``benchmarks/reference/torch_cnn.py``), run in its own process. If both frameworks fail
 alike, the Keras model is not the cause; if the failure follows the noise level, the data are.
 
+With more than one seed, the mean and standard deviation of loss, accuracy and confidence
+over the seeds follow the table. ``benchmarks/compare_cnn_init.py`` runs both frameworks from
+the identical initial weights instead.
+
 Usage:
     python benchmarks/bench_paper_cnn.py --levels 60 600 6000 --seeds 3
+    python benchmarks/bench_paper_cnn.py --levels 600 --seeds 8
 """
 
 from __future__ import annotations
@@ -70,6 +75,7 @@ def main(argv=None):
     print(f"seed CNN, paper protocol, {args.epochs} full-batch epochs, {args.seeds} seeds per framework\n")
     print("| counts per unit | framework | final loss | accuracy | confidence | boundary | wrong at 150-199 "
           "| wrong elsewhere |\n|---:|---|---|---|---|---|---|---|")
+    summary = []
     with tempfile.TemporaryDirectory() as tmp:
         for level in args.levels:
             ds = datasets.load("hed_ramp", counts_per_unit=level)
@@ -87,6 +93,13 @@ def main(argv=None):
                 print(f"| {level:g} | {framework} | {col('loss', '{:.3f}')} | {col('accuracy', '{:.2f}')} | "
                       f"{col('confidence', '{:.2f}')} | {col('boundary', '{}')} | "
                       f"{col('wrong_near_transition', '{}')} | {col('wrong_elsewhere', '{}')} |", flush=True)
+            summary.extend(f"| {level:g} | {framework} | {len(runs)} | " + " | ".join(
+                f"{np.mean([r[k] for r in runs]):.3f} ± {np.std([r[k] for r in runs], ddof=1):.3f}"
+                for k in ("loss", "accuracy", "confidence")) + " |" for framework, runs in results.items())
+    if args.seeds > 1:
+        print("\nmean ± standard deviation over the seeds\n\n| counts per unit | framework | seeds | final loss "
+              "| accuracy | confidence |\n|---:|---|---:|---|---|---|")
+        print("\n".join(summary))
 
 
 if __name__ == "__main__":

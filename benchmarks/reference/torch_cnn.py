@@ -27,8 +27,9 @@ class CNN(nn.Module):
             nn.Conv1d(64, 64, 3, stride=2), nn.BatchNorm1d(64), nn.ReLU(), nn.MaxPool1d(pool2),
             nn.Conv1d(64, 4, 3, stride=1), nn.BatchNorm1d(4), nn.ReLU(), nn.MaxPool1d(2),
         )
-        with torch.no_grad():
-            n_flat = self.body(torch.zeros(1, 1, length)).numel()
+        with torch.no_grad():  # in eval mode, so the running statistics keep their defaults (0, 1)
+            n_flat = self.body.eval()(torch.zeros(1, 1, length)).numel()
+        self.body.train()
         self.ln_out = nn.LayerNorm(n_flat)
         self.fc = nn.Linear(n_flat, 1)
         for module in self.modules():

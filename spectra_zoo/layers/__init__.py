@@ -1,6 +1,7 @@
 """Custom Keras layers of spectra_zoo, each registered for ``.keras`` serialization."""
 
 from spectra_zoo.layers.adaptive_pooling import AdaptiveAveragePooling1D
+from spectra_zoo.layers.batch_norm import AccurateBatchNormalization
 from spectra_zoo.layers.bin_layout import SpectrumToBinRows
 from spectra_zoo.layers.binned_dense import BinnedDense
 from spectra_zoo.layers.binned_networks import BinnedNetworks
@@ -20,6 +21,7 @@ from spectra_zoo.layers.transformer_encoder import TransformerEncoderBlock
 from spectra_zoo.layers.unused_dense import UnusedDense
 
 __all__ = [
+    "AccurateBatchNormalization",
     "AdaptiveAveragePooling1D",
     "BatchToSeries",
     "BinnedDense",

@@ -38,9 +38,17 @@ def dense(units, in_features, init="torch", activation=None, name=None):
 
 
 def batch_norm(name=None, gamma_initializer="ones"):
-    """BatchNormalization with PyTorch's epsilon and momentum."""
-    return keras.layers.BatchNormalization(epsilon=BN_EPS, momentum=BN_MOMENTUM,
-                                           gamma_initializer=gamma_initializer, name=name)
+    """BatchNormalization with PyTorch's epsilon and momentum and PyTorch-accurate batch statistics.
+
+    :class:`~spectra_zoo.layers.AccurateBatchNormalization`: Keras' layer, but the training-mode
+    batch mean and variance are summed axis by axis, as accurate as PyTorch's ``BatchNorm1d``
+    (TensorFlow's float32 sum over batch x length put a channel mean of the CNN's first batch
+    norm 0.13 standard deviations off under the paper protocol; issue 12).
+    """
+    from spectra_zoo.layers.batch_norm import AccurateBatchNormalization
+
+    return AccurateBatchNormalization(epsilon=BN_EPS, momentum=BN_MOMENTUM,
+                                      gamma_initializer=gamma_initializer, name=name)
 
 
 def layer_norm(name=None):
