@@ -275,8 +275,9 @@ def test_binned_networks_training_step_matches_reference():
         if key == "bin_dense1/bias":
             # batch norm cancels this bias: its true gradient is 0 (+ the L2 term). The old formulation
             # computed float noise of ~1e-6 instead, and Adam's first step turns any nonzero gradient
-            # into a step of about the learning rate (2e-3), so here old and new differ by up to that
-            np.testing.assert_allclose(a, b, atol=2.5e-3, err_msg=key)
+            # into a step of up to the learning rate (2e-3) either way (PyTorch's Adam step, whose epsilon
+            # barely damps a 1e-6 gradient), so here old and new differ by up to twice that
+            np.testing.assert_allclose(a, b, atol=2 * 2e-3 + 1e-4, err_msg=key)
             continue
         np.testing.assert_allclose(a, b, atol=1e-5, rtol=1e-5, err_msg=key)
     for key in ("bin_bn1/moving_mean", "bin_bn1/moving_variance", "bin_bn2/moving_mean", "bin_bn2/moving_variance"):
