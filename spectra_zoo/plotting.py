@@ -786,6 +786,19 @@ def _importance_vector(value, kind: str, name: str) -> np.ndarray:
     return _as_array(value, f"importances[{name!r}]", ndim=1)
 
 
+def _importance_curves(importances, kind):
+    """``({name: (points,) vector}, points)`` from the importances of several models, checked."""
+    if kind not in _IMPORTANCE_LABELS:
+        raise PlotInputError(f"kind must be 'signed_sum' or 'mean_square'; got {kind!r}.")
+    if not isinstance(importances, Mapping) or not importances:
+        raise PlotInputError("importances must be a non-empty dict: model name -> (points,) array.")
+    curves = {str(k): _importance_vector(v, kind, str(k)) for k, v in importances.items()}
+    lengths = {k: len(v) for k, v in curves.items()}
+    if len(set(lengths.values())) > 1:
+        raise PlotInputError(f"importance vectors have different lengths: {lengths}.")
+    return curves, next(iter(lengths.values()))
+
+
 def plot_feature_importance(
     importances,
     spectra=None,
@@ -828,15 +841,7 @@ def plot_feature_importance(
     Raises:
         PlotInputError: empty dict, unknown ``kind``, vectors of different lengths.
     """
-    if kind not in _IMPORTANCE_LABELS:
-        raise PlotInputError(f"kind must be 'signed_sum' or 'mean_square'; got {kind!r}.")
-    if not isinstance(importances, Mapping) or not importances:
-        raise PlotInputError("importances must be a non-empty dict: model name -> (points,) array.")
-    curves = {str(k): _importance_vector(v, kind, str(k)) for k, v in importances.items()}
-    lengths = {k: len(v) for k, v in curves.items()}
-    points = next(iter(lengths.values()))
-    if len(set(lengths.values())) > 1:
-        raise PlotInputError(f"importance vectors have different lengths: {lengths}.")
+    curves, points = _importance_curves(importances, kind)
 
     spec_panels = []
     if spectra is not None:
@@ -910,16 +915,10 @@ def plot_importance_on_spectra(
 
     from spectra_zoo.evaluation.interpret import top_regions
 
-    if kind not in _IMPORTANCE_LABELS:
-        raise PlotInputError(f"kind must be 'signed_sum' or 'mean_square'; got {kind!r}.")
-    if not isinstance(importances, Mapping) or not importances:
-        raise PlotInputError("importances must be a non-empty dict: model name -> (points,) array.")
+    curves, points = _importance_curves(importances, kind)
+    curves = {name: np.abs(vec) for name, vec in curves.items()}
     if not isinstance(class_means, Mapping) or not class_means:
         raise PlotInputError("class_means must be a non-empty dict: class label -> (points,) mean spectrum.")
-    curves = {str(k): np.abs(_importance_vector(v, kind, str(k))) for k, v in importances.items()}
-    points = len(next(iter(curves.values())))
-    for name, vec in curves.items():
-        _check_length(vec, points, f"importances[{name!r}]", "the first importance vector")
     means = {str(k): _as_array(v, f"class_means[{k!r}]", ndim=1) for k, v in class_means.items()}
     for label, row in means.items():
         _check_length(row, points, f"class_means[{label!r}]", "the importance vectors (points)")
